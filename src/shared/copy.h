@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdint.h>
+
+typedef enum CopyFlags {
+	COPY_REFLINK = 1 << 0,    /* share file extents (FICLONE) where the filesystem allows */
+	COPY_SAME_MOUNT = 1 << 1, /* don't descend into other mounts below the source */
+} CopyFlags;
+
+typedef struct CopyProgress {
+	uint64_t bytes_done;
+} CopyProgress;
+
+/* Copies the tree at src to the new path dst: ownership, modes, timestamps, xattrs, device nodes,
+ * symlinks and hardlinks as they are. The copy is built under a hidden ".#" name next to dst and
+ * renamed only when complete, so dst never exists half-made; on failure the partial copy is removed.
+ * progress, when not NULL, is updated as bytes are copied. */
+int copy_tree(const char *src, const char *dst, CopyFlags flags, CopyProgress *progress);
+
+/* Removes name below dir_fd and everything under it, never following symlinks or crossing into
+ * other mounts. */
+int rm_rf_at(int dir_fd, const char *name);
