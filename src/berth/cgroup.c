@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/magic.h>
+
+#include "cgroup.h"
+#include "fileio.h"
+#include "log.h"
+#include "unit-name.h"
+
+static bool is_cgroup2(const char *path) {
+	struct statfs fs;
+	return statfs(path, &fs) >= 0 && fs.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+int cgroup_detect(CgroupLayout *ret_layout, const char **ret_root) {
+	if (is_cgroup2("/sys/fs/cgroup")) {
+		*ret_layout = CGROUP_LAYOUT_UNIFIED;
+		*ret_root = "/sys/fs/cgroup";
+		return 0;
+	}
+	if (is_cgroup2("/sys/fs/cgroup/unified")) {
+		*ret_layout = CGROUP_LAYOUT_HYBRID;
+		*ret_root = "/sys/fs/cgroup/unified";
+		return 0;
+	}
+	return -EOPNOTSUPP;
+}
+
+static int mkdir_exist_ok(const char *path) {
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static bool cgroup_is_populated(const char *path) {
+	_cleanup_free_ char *events = NULL, *p = NULL;
+	if (asprintf(&p, "%s/cgroup.events", path) < 0 || read_full_file(p, &events, NULL) < 0)
+		return false;
+	return strstr(events, "populated 1") != NULL;
+}
+
+/* Passes every controller path has on to its children, so the container can manage them in its
+ * subtree (delegation). A hybrid host has none in its cgroup2 tree; best effort either way. */
+static void cgroup_delegate_controllers(const char *path) {
+	_cleanup_free_ char *avail_file = NULL, *control_file = NULL, *avail = NULL;
+	char *save = NULL;
+
+	if (asprintf(&avail_file, "%s/cgroup.controllers", path) < 0 ||
+	    asprintf(&control_file, "%s/cgroup.subtree_control", path) < 0 ||
+	    read_full_file(avail_file, &avail, NULL) < 0)
+		return;
+	for (char *c = strtok_r(avail, " \n", &save); c; c = strtok_r(NULL, " \n", &save)) {
+		char word[64];
+		snprintf(word, sizeof word, "+%s", c);
+		(void) write_string_file(control_file, word);
+	}
+}
+
+/* The process's cgroup2 path, from its "0::" line. */
+static int cgroup_self_path(char **ret) {
+	_cleanup_free_ char *content = NULL;
+	char *line, *end;
+	int r = read_full_file("/proc/self/cgroup", &content, NULL);
+
+	if (r < 0)
+		return r;
+	line = strstr(content, "0::");
+	if (!line || (line != content && line[-1] != '\n'))
+		return -ENOENT;
+	line += 3;
+	end = strchrnul(line, '\n');
+	*ret = strndup(line, end - line);
+	return *ret ? 0 : -ENOMEM;
+}
+
+int cgroup_attach_self(MachineCgroup *cg) {
+	_cleanup_free_ char *procs = NULL;
+	int r;
+
+	r = cgroup_self_path(&cg->origin);
+	if (r < 0)
+		return log_error_errno(r, "Failed to find berth's own cgroup: %m");
+	if (asprintf(&procs, "%s/supervisor/cgroup.procs", cg->path) < 0)
+		return -ENOMEM;
+	r = write_string_file(procs, "0");
+	if (r < 0)
+		return log_error_errno(r, "Failed to move berth into '%s/supervisor': %m", cg->path);
+	return 0;
+}
+
+int cgroup_detach_self(MachineCgroup *cg) {
+	_cleanup_free_ char *procs = NULL;
+	int r;
+
+	if (!cg->origin)
+		return 0;
+	if (asprintf(&procs, "%s%s/cgroup.procs", cg->root, cg->origin) < 0)
+		return -ENOMEM;
+	r = write_string_file(procs, "0");
+	if (r < 0) {
+		/* The origin may be gone, or have become an inner node: the root takes any process. */
+		free(procs);
+		if (asprintf(&procs, "%s/cgroup.procs", cg->root) < 0)
+			return -ENOMEM;
+		r = write_string_file(procs, "0");
+	}
+	if (r < 0)
+		return log_error_errno(r, "Failed to move berth out of '%s': %m", cg->path);
+	cg->origin = mfree(cg->origin);
+	return 0;
+}
+
+int cgroup_create_machine(const char *machine, MachineCgroup *ret) {
+	_cleanup_free_ char *scope = NULL, *slice = NULL, *path = NULL, *payload = NULL, *supervisor = NULL;
+	CgroupLayout layout;
+	const char *root;
+	int r, fd;
+
+	r = cgroup_detect(&layout, &root);
+	if (r < 0)
+		return log_error_errno(r, "No cgroup2 hierarchy at /sys/fs/cgroup or /sys/fs/cgroup/unified: "
+					  "berth needs one to track the container");
+	r = unit_name_from_machine(machine, "machine-", ".scope", &scope);
+	if (r < 0)
+		return log_error_errno(r, "Failed to make a scope name for '%s': %m", machine);
+	if (asprintf(&slice, "%s/machine.slice", root) < 0 ||
+	    asprintf(&path, "%s/%s", slice, scope) < 0 ||
+	    asprintf(&payload, "%s/payload", path) < 0 || asprintf(&supervisor, "%s/supervisor", path) < 0)
+		return log_error_errno(ENOMEM, "Out of memory");
+
+	if (cgroup_is_populated(path))
+		return log_error_errno(EBUSY, "Cgroup '%s' still has processes", path);
+	/* A leftover of a run that could not clean up is empty: start from a clean tree. */
+	(void) cgroup_kill_and_remove(path, 0);
+
+	if ((r = mkdir_exist_ok(slice)) < 0 || (r = mkdir_exist_ok(path)) < 0 || (r = mkdir_exist_ok(payload)) < 0 ||
+	    (r = mkdir_exist_ok(supervisor)) < 0) {
+		(void) cgroup_kill_and_remove(path, 0);
+		return log_error_errno(r, "Failed to create cgroup '%s': %m", path);
+	}
+	cgroup_delegate_controllers(slice);
+	cgroup_delegate_controllers(path);
+
+	fd = open(payload, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		r = log_error_errno(errno, "Failed to open cgroup '%s': %m", payload);
+		(void) cgroup_kill_and_remove(path, 0);
+		return r;
+	}
+	*ret = (MachineCgroup) {
+		.layout = layout,
+		.path = TAKE_PTR(path),
+		.payload_fd = fd,
+		.root = strdup(root),
+	};
+	if (!ret->root)
+		return log_error_errno(ENOMEM, "Out of memory");
+	return 0;
+}
+
+void cgroup_machine_done(MachineCgroup *cg) {
+	closep(&cg->payload_fd);
+	free(cg->path);
+	free(cg->root);
+	free(cg->origin);
+	*cg = (MachineCgroup) { .payload_fd = -EBADF };
+}
+
+/* cgroup.kill (Linux 5.14) kills a whole subtree at once, racing with nothing; without it each
+ * process listed is killed, which is enough since the container's PID 1 is killed too and the
+ * kernel then kills the rest of its PID namespace. */
+static void cgroup_kill(const char *path) {
+	_cleanup_free_ char *kill_file = NULL, *procs_file = NULL, *procs = NULL;
+	char *save = NULL;
+
+	if (asprintf(&kill_file, "%s/cgroup.kill", path) < 0)
+		return;
+	if (write_string_file(kill_file, "1") >= 0)
+		return;
+	if (asprintf(&procs_file, "%s/cgroup.procs", path) < 0 || read_full_file(procs_file, &procs, NULL) < 0)
+		return;
+	for (char *l = strtok_r(procs, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		(void) kill(atoi(l), SIGKILL);
+}
+
+static int cgroup_remove_tree(const char *path) {
+	DIR *d = opendir(path);
+	struct dirent *de;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		_cleanup_free_ char *sub = NULL;
+		if (de->d_type != DT_DIR || streq(de->d_name, ".") || streq(de->d_name, ".."))
+			continue;
+		if (asprintf(&sub, "%s/%s", path, de->d_name) >= 0)
+			(void) cgroup_remove_tree(sub);
+	}
+	closedir(d);
+	if (rmdir(path) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+static unsigned long long now_usec(void) {
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long) ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
+}
+
+int cgroup_kill_and_remove(const char *path, unsigned long long timeout_usec) {
+	unsigned long long deadline = now_usec() + timeout_usec;
+
+	if (access(path, F_OK) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	cgroup_kill(path);
+	/* Killed processes leave the cgroup only once the kernel has torn them down. */
+	while (cgroup_is_populated(path)) {
+		if (now_usec() >= deadline)
+			return -ETIMEDOUT;
+		usleep(2000);
+		cgroup_kill(path);
+	}
+	return cgroup_remove_tree(path);
+}

@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "child.h"
+#include "environment.h"
+#include "fd-util.h"
+#include "log.h"
+#include "machine-id.h"
+#include "mount-util.h"
+#include "mount.h"
+#include "network.h"
+#include "notify.h"
+#include "os-release.h"
+#include "process-util.h"
+#include "rootfs.h"
+#include "strv.h"
+#include "stub.h"
+#include "user.h"
+
+static _Noreturn void child_fail(const ChildContext *c, int error, int exit_code, bool logged) {
+	ChildMessage m = { .type = CHILD_FAILED, .error = error, .exit_code = exit_code, .logged = logged };
+	(void) !write(c->sync_fd, &m, sizeof m);
+	_exit(exit_code);
+}
+
+/* Hands the notification socket to berth, which reads it; the container keeps only the path. */
+static int send_notify_socket(const ChildContext *c, int fd) {
+	ChildMessage m = { .type = CHILD_NOTIFY_SOCKET };
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} control = {};
+	struct iovec iov = { .iov_base = &m, .iov_len = sizeof m };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control, .msg_controllen = sizeof control };
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&mh);
+
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+	if (sendmsg(c->sync_fd, &mh, MSG_NOSIGNAL) < 0)
+		return log_error_errno(errno, "Failed to pass the notification socket to berth: %m");
+	return 0;
+}
+
+static bool wants_notify_socket(const Settings *s) {
+	return s->start_mode == START_BOOT || s->notify_ready;
+}
+
+/* PR_SET_PDEATHSIG makes the kernel kill the container's PID 1, and so its whole PID namespace,
+ * when berth dies. It is set after fork, so berth may already be gone: check through its pidfd. */
+static int die_with_parent(const ChildContext *c) {
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		return log_error_errno(errno, "Failed to set the parent death signal: %m");
+	/* A pidfd polls readable once its process exited (signals through it cannot cross into an
+	 * outer PID namespace, polling can). */
+	if (poll(&(struct pollfd) { .fd = c->parent_pidfd, .events = POLLIN }, 1, 0) != 0)
+		_exit(EXIT_FAILURE);
+	return 0;
+}
+
+/* Everything done while the host's tree is still visible: the root is assembled, and the host
+ * objects the container gets (the pty, files to bind) are taken as detached mounts. */
+static int setup_before_pivot(const ChildContext *c, int *ret_console_tree, char **ret_root) {
+	int r;
+
+	/* Nothing mounted from here on may propagate back to the host. */
+	if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+		return log_error_errno(errno, "Failed to make the mount namespace private: %m");
+	r = rootfs_setup(c->settings, c->tree, ret_root);
+	if (r < 0)
+		return r;
+	*ret_console_tree = -EBADF;
+	if (c->console_path) {
+		r = mount_clone_detached(c->console_path);
+		if (r < 0)
+			return log_error_errno(r, "Failed to take the console '%s': %m", c->console_path);
+		*ret_console_tree = r;
+	}
+	r = journal_link_take(c->journal);
+	if (r < 0)
+		return r;
+	return host_files_take(c->host_files);
+}
+
+static int setup_container(const ChildContext *c) {
+	_cleanup_free_ char *root = NULL;
+	_cleanup_close_ int console_tree = -EBADF;
+	const Settings *s = c->settings;
+	ApiVfsContext api;
+	int r;
+
+	r = setup_before_pivot(c, &console_tree, &root);
+	if (r < 0)
+		return r;
+	r = rootfs_pivot(root);
+	if (r < 0)
+		return r;
+	api = (ApiVfsContext) {
+		.private_network = s->private_network,
+		.console_tree_fd = console_tree,
+		.host_os_release = c->host_os_release,
+		.uuid = c->uuid,
+	};
+	r = mount_setup_api_vfs(&api);
+	if (r < 0)
+		return r;
+	if (wants_notify_socket(s)) {
+		_cleanup_close_ int notify_fd = -EBADF;
+		if ((r = notify_socket_create(&notify_fd)) < 0 || (r = send_notify_socket(c, notify_fd)) < 0)
+			return r;
+	}
+	if ((r = mount_seal_run_host()) < 0)
+		return r;
+	if (c->transient_machine_id && (r = machine_id_bind_transient(c->uuid)) < 0)
+		return r;
+	r = host_files_apply(c->host_files);
+	if (r < 0 || (r = journal_link_apply(c->journal)) < 0)
+		return r;
+	if (sethostname(s->hostname ?: s->machine, strlen(s->hostname ?: s->machine)) < 0)
+		return log_error_errno(errno, "Failed to set the hostname: %m");
+	if (s->private_network && (r = loopback_setup()) < 0)
+		return r;
+	return 0;
+}
+
+/* The console becomes stdin, stdout and stderr; take_tty makes it the controlling terminal. */
+static int setup_stdio(const ChildContext *c, bool take_tty) {
+	int fd;
+
+	if (!c->console_path)
+		return 0;
+	fd = open("/dev/console", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return log_error_errno(errno, "Failed to open /dev/console: %m");
+	if (take_tty && ioctl(fd, TIOCSCTTY, 0) < 0)
+		return log_error_errno(errno, "Failed to make /dev/console the controlling terminal: %m");
+	for (int i = 0; i < 3; i++)
+		if (dup2(fd, i) < 0)
+			return log_error_errno(errno, "Failed to set up stdio: %m");
+	if (fd > 2)
+		close(fd);
+	return 0;
+}
+
+static int exit_code_for_exec_error(int error) {
+	return error == -ENOENT || error == -ENOTDIR ? 127 : 126;
+}
+
+/* No command: the user's shell as a login shell ("-bash"), as nspawn does. Returns on failure. */
+static void exec_login_shell(const char *shell) {
+	_cleanup_free_ char *arg0 = NULL;
+	const char *base;
+
+	if (isempty(shell))
+		shell = "/bin/sh";
+	base = strrchr(shell, '/') ? strrchr(shell, '/') + 1 : shell;
+	if (asprintf(&arg0, "-%s", base) < 0) {
+		errno = ENOMEM;
+		return;
+	}
+	execv(shell, (char *[]) { arg0, NULL });
+}
+
+/* --boot: the tree's init, with the command line's arguments as its own. Returns on failure. */
+static void exec_init(char * const *args) {
+	static const char *const inits[] = { "/usr/lib/systemd/systemd", "/lib/systemd/systemd", "/sbin/init" };
+	size_t n = 0;
+	char **argv;
+
+	while (args && args[n])
+		n++;
+	argv = calloc(n + 2, sizeof(char *));
+	if (!argv) {
+		errno = ENOMEM;
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		argv[i + 1] = args[i];
+	for (size_t i = 0; i < ELEMENTSOF(inits); i++) {
+		argv[0] = (char *) inits[i];
+		execv(inits[i], argv);
+	}
+	errno = ENOENT;
+	free(argv);
+}
+
+/* The last steps, in the process that becomes the command: user, environment, exec. */
+static _Noreturn void exec_payload(const ChildContext *c, bool take_tty) {
+	const Settings *s = c->settings;
+	_cleanup_strv_free_ char **env = NULL, **host = NULL;
+	UserCreds user = {};
+	EnvironmentContext ec;
+	const char *cwd;
+	int r;
+
+	if ((r = setup_stdio(c, take_tty)) < 0 || (r = user_lookup(s->user, &user)) < 0)
+		child_fail(c, r, EXIT_FAILURE, true);
+	(void) os_release_parse(c->host_os_release ?: "", &host);
+	ec = (EnvironmentContext) { .uuid = c->uuid, .host_os_release = host, .term = c->term,
+				    .user = &user, .extra = s->environment,
+				    .notify_socket = wants_notify_socket(s) ? NOTIFY_SOCKET_PATH : NULL };
+	if (environment_build(&ec, &env) < 0)
+		child_fail(c, log_error_errno(ENOMEM, "Out of memory"), EXIT_FAILURE, true);
+
+	cwd = s->chdir ?: s->start_mode == START_BOOT ? "/" : access(user.home, X_OK) >= 0 ? user.home : "/";
+	if (chdir(cwd) < 0)
+		child_fail(c, log_error_errno(errno, "Failed to change to directory '%s' (--chdir=): %m", cwd),
+			   EXIT_FAILURE, true);
+	if ((r = caps_apply_bounding_set(caps_default_bounding_set(s->private_network))) < 0 ||
+	    (r = user_change(&user)) < 0)
+		child_fail(c, r, EXIT_FAILURE, true);
+	/* A change of credentials clears the parent death signal: set it again. */
+	if (s->user && (r = die_with_parent(c)) < 0)
+		child_fail(c, r, EXIT_FAILURE, true);
+
+	environ = env;
+	if (s->start_mode == START_BOOT)
+		exec_init(s->command);
+	else if (s->command)
+		execvp(s->command[0], s->command);
+	else
+		exec_login_shell(user.shell);
+	child_fail(c, -errno, exit_code_for_exec_error(-errno), false);
+}
+
+static _Noreturn void run_with_stub(const ChildContext *c) {
+	pid_t pid;
+
+	if (stub_block_signals() < 0)
+		child_fail(c, log_error_errno(errno, "Failed to block signals: %m"), EXIT_FAILURE, true);
+	if (setup_stdio(c, false) < 0)
+		child_fail(c, -EIO, EXIT_FAILURE, true);
+	pid = fork();
+	if (pid < 0)
+		child_fail(c, log_error_errno(errno, "Failed to start the command: %m"), EXIT_FAILURE, true);
+	if (pid == 0) {
+		(void) stub_unblock_signals();
+		if (setsid() < 0)
+			child_fail(c, log_error_errno(errno, "Failed to start a session: %m"), EXIT_FAILURE, true);
+		exec_payload(c, true);
+	}
+	/* The stub keeps nothing of berth's: exec of the command closes the rest. */
+	close(c->sync_fd);
+	close(c->parent_pidfd);
+	stub_pid1_run(pid);
+}
+
+_Noreturn void child_main(const ChildContext *c) {
+	int keep[] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, c->sync_fd, c->parent_pidfd };
+	int r;
+
+	sigset_t none;
+
+	if (die_with_parent(c) < 0)
+		child_fail(c, -EIO, EXIT_FAILURE, true);
+	/* berth blocked and ignored signals for its own loop; the container starts with defaults. */
+	sigemptyset(&none);
+	(void) sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	/* Now that we run in the payload cgroup, a new cgroup namespace makes it the root we see. */
+	if (unshare(CLONE_NEWCGROUP) < 0)
+		child_fail(c, log_error_errno(errno, "Failed to create a cgroup namespace: %m"), EXIT_FAILURE, true);
+	/* Nothing of berth's reaches the container but stdio and the sync socket. */
+	r = close_all_fds_except(keep, ELEMENTSOF(keep));
+	if (r < 0)
+		child_fail(c, log_error_errno(r, "Failed to close file descriptors: %m"), EXIT_FAILURE, true);
+	if (setsid() < 0)
+		child_fail(c, log_error_errno(errno, "Failed to start a session: %m"), EXIT_FAILURE, true);
+
+	r = setup_container(c);
+	if (r < 0)
+		child_fail(c, r, EXIT_FAILURE, true);
+
+	if (c->settings->start_mode == START_PID2)
+		run_with_stub(c);
+	exec_payload(c, true);
+}

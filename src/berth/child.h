@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <systemd/sd-id128.h>
+
+#include "host-files.h"
+#include "journal.h"
+#include "settings.h"
+
+/* What the container's first process needs; it is a copy of berth's memory after clone, so
+ * pointers into berth's data stay valid. */
+typedef struct ChildContext {
+	const Settings *settings;
+	const char *tree;            /* the canonical host path of the tree */
+	int sync_fd;                 /* the child's end of the socket pair to berth */
+	int parent_pidfd;            /* berth, to notice it died before PR_SET_PDEATHSIG took hold */
+	const char *console_path;    /* the pty slave, or NULL in pipe mode */
+	const char *term;            /* TERM for the command */
+	const char *host_os_release; /* the host's os-release text */
+	sd_id128_t uuid;
+	bool transient_machine_id;
+	JournalLink *journal;         /* likewise */
+	HostFiles *host_files;         /* the child's own copy: it fills in the detached mounts */
+} ChildContext;
+
+/* Messages from the child to berth on the sync socket. EOF means the command was executed. */
+typedef enum ChildMessageType {
+	CHILD_NOTIFY_SOCKET, /* the container's notification socket comes with it (SCM_RIGHTS) */
+	CHILD_FAILED,        /* it could not start the command */
+} ChildMessageType;
+
+typedef struct ChildMessage {
+	int32_t type;
+	int32_t error;     /* CHILD_FAILED: a negative errno */
+	int32_t exit_code; /* CHILD_FAILED: what berth should exit with */
+	int32_t logged;    /* CHILD_FAILED: the child already said what went wrong */
+} ChildMessage;
+
+/* Runs in the cloned process: builds the container and executes the command. Never returns. */
+_Noreturn void child_main(const ChildContext *c);

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <sys/types.h>
+
+/* The guardian is a small process forked before the container starts. It waits until berth is
+ * gone, whether it exited or was killed with SIGKILL, and then removes what the machine left on
+ * the host: it kills what remains in the machine's cgroup and removes the cgroup, and removes the
+ * machine's runtime record. Teardown always goes through it, so the path taken after a SIGKILL is
+ * the one every normal exit exercises too. */
+
+typedef struct Guardian {
+	pid_t pid;
+	int pipe_fd; /* berth's end; closing it (or dying) starts the teardown */
+} Guardian;
+
+typedef struct GuardianTask {
+	const char *machine;
+	const char *record_dir;
+	const char *cgroup_path;
+} GuardianTask;
+
+/* Forks the guardian. keep_fd (or -1) stays open in it, e.g. the tree lock, so the lock is only
+ * released once the teardown is complete. */
+int guardian_start(const GuardianTask *task, int keep_fd, Guardian *ret);
+/* Starts the teardown and waits for it to finish; returns the guardian's result. */
+int guardian_finish(Guardian *g);

@@ -1,0 +1,373 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "child.h"
+#include "console.h"
+#include "fd-util.h"
+#include "fileio.h"
+#include "guardian.h"
+#include "host-files.h"
+#include "journal.h"
+#include "launch.h"
+#include "log.h"
+#include "machine-id.h"
+#include "machine-record.h"
+#include "process-util.h"
+#include "rootfs.h"
+#include "supervisor.h"
+#include "tree.h"
+
+/* Everything berth holds for one run; released in launch_done. */
+typedef struct Launch {
+	Settings *settings;
+	int lock_fd;
+	sd_id128_t uuid;
+	bool transient_machine_id;
+	char *host_os_release;
+	HostFiles host_files;
+	JournalLink journal;
+	ConsoleMode console_mode;
+	int pty_master;
+	char *pty_path;
+	MachineRecord record;
+	bool record_created;
+	MachineCgroup cgroup;
+	Guardian guardian;
+	pid_t pid;
+	int pidfd;
+	int notify_fd;
+} Launch;
+
+static void launch_done(Launch *l) {
+	closep(&l->lock_fd);
+	free(l->host_os_release);
+	host_files_done(&l->host_files);
+	journal_link_done(&l->journal);
+	closep(&l->pty_master);
+	free(l->pty_path);
+	closep(&l->pidfd);
+	closep(&l->notify_fd);
+	cgroup_machine_done(&l->cgroup);
+	/* Only what the guardian does not own yet: after it started, it removes the record. */
+	if (l->record_created && l->guardian.pid <= 0)
+		(void) machine_record_remove(MACHINE_RECORD_DIR, l->record.name);
+	l->record.name = NULL; /* borrowed from the settings */
+	l->record.root = NULL;
+	machine_record_done(&l->record);
+}
+
+static ConsoleMode console_mode_pick(ConsoleMode m) {
+	bool tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+	if (m == CONSOLE_AUTOPIPE)
+		return tty ? CONSOLE_INTERACTIVE : CONSOLE_PIPE;
+	if (m < 0)
+		return tty ? CONSOLE_INTERACTIVE : CONSOLE_READ_ONLY;
+	return m;
+}
+
+static uint64_t now_realtime_usec(void) {
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t) ts.tv_sec * 1000000U + (uint64_t) ts.tv_nsec / 1000U;
+}
+
+/* The host-side preparation that needs nothing of the kernel's but files: tree, lock, ids. */
+static int prepare(Launch *l) {
+	Settings *s = l->settings;
+	bool shared = s->ephemeral || s->read_only || s->volatile_mode != VOLATILE_NO;
+	int r;
+
+	r = tree_resolve(s);
+	if (r < 0)
+		return r;
+	r = tree_lock(s->directory, shared, &l->lock_fd);
+	if (r < 0)
+		return r;
+	r = machine_id_pick(s->directory, s->uuid, &l->uuid, &l->transient_machine_id);
+	if (r < 0)
+		return r;
+	if (read_full_file("/etc/os-release", &l->host_os_release, NULL) < 0)
+		(void) read_full_file("/usr/lib/os-release", &l->host_os_release, NULL);
+	r = host_files_prepare(s, &l->host_files);
+	if (r < 0)
+		return r;
+	r = journal_link_prepare(s, l->uuid, &l->journal);
+	if (r < 0)
+		return r;
+	if (mkdir("/run/berth", 0755) < 0 && errno != EEXIST)
+		return log_error_errno(errno, "Failed to create /run/berth: %m");
+	if (mkdir(ROOTFS_STAGING_DIR, 0700) < 0 && errno != EEXIST)
+		return log_error_errno(errno, "Failed to create %s: %m", ROOTFS_STAGING_DIR);
+
+	l->console_mode = console_mode_pick(s->console_mode);
+	if (l->console_mode != CONSOLE_PIPE) {
+		r = console_open_pty(&l->pty_master, &l->pty_path);
+		if (r < 0)
+			return log_error_errno(r, "Failed to allocate a pseudo-terminal for the console: %m");
+	}
+	return 0;
+}
+
+/* The machine's name, cgroup and guardian: from here on, the guardian cleans up. */
+static int register_machine(Launch *l) {
+	MachineRecord holder = {};
+	GuardianTask task;
+	int r;
+
+	l->record = (MachineRecord) {
+		.name = l->settings->machine,
+		.root = l->settings->directory,
+		.id = l->uuid,
+		.supervisor = getpid(),
+		.start_usec = now_realtime_usec(),
+	};
+	(void) process_start_time(getpid(), &l->record.supervisor_start);
+	r = machine_record_create(MACHINE_RECORD_DIR, &l->record, &holder);
+	if (r == -EBUSY) {
+		log_error("Machine '%s' is already running (berth PID %d, from '%s')", holder.name,
+			  (int) holder.supervisor, holder.root ?: "?");
+		machine_record_done(&holder);
+		return r;
+	}
+	if (r < 0)
+		return log_error_errno(r, "Failed to record machine '%s' in %s: %m", l->settings->machine,
+				       MACHINE_RECORD_DIR);
+	l->record_created = true;
+
+	r = cgroup_create_machine(l->settings->machine, &l->cgroup);
+	if (r < 0)
+		return r;
+	l->record.cgroup = strdup(l->cgroup.path);
+	task = (GuardianTask) {
+		.machine = l->settings->machine,
+		.record_dir = MACHINE_RECORD_DIR,
+		.cgroup_path = l->cgroup.path,
+	};
+	r = guardian_start(&task, l->lock_fd, &l->guardian);
+	if (r < 0) {
+		(void) cgroup_kill_and_remove(l->cgroup.path, 0);
+		return r;
+	}
+	/* After the guardian forked: it stays outside, to remove the machine's cgroup at the end. */
+	return cgroup_attach_self(&l->cgroup);
+}
+
+static int clone_container(Launch *l, int *ret_sync_fd) {
+	Settings *s = l->settings;
+	_cleanup_close_ int parent_pidfd = pidfd_open_pid(getpid());
+	int sync[2], pidfd = -EBADF;
+	struct clone_args args = {
+		.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_PIDFD |
+			 CLONE_INTO_CGROUP | (s->private_network ? CLONE_NEWNET : 0),
+		.pidfd = (uint64_t) (uintptr_t) &pidfd,
+		.exit_signal = SIGCHLD,
+		.cgroup = (uint64_t) l->cgroup.payload_fd,
+	};
+	pid_t pid;
+
+	if (parent_pidfd < 0)
+		return log_error_errno(parent_pidfd, "Failed to open a pidfd for berth: %m");
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0)
+		return log_error_errno(errno, "Failed to create a socket pair: %m");
+	fflush(stdout);
+	fflush(stderr);
+
+	pid = (pid_t) syscall(SYS_clone3, &args, sizeof args);
+	if (pid < 0) {
+		int r = -errno;
+		close(sync[0]);
+		close(sync[1]);
+		return log_error_errno(r, "Failed to create the container's namespaces: %m");
+	}
+	if (pid == 0) {
+		ChildContext c = {
+			.settings = s,
+			.tree = s->directory,
+			.sync_fd = sync[1],
+			.parent_pidfd = parent_pidfd,
+			.console_path = l->pty_path,
+			.term = l->console_mode == CONSOLE_INTERACTIVE ? getenv("TERM") : NULL,
+			.host_os_release = l->host_os_release,
+			.uuid = l->uuid,
+			.transient_machine_id = l->transient_machine_id,
+			.host_files = &l->host_files,
+			.journal = &l->journal,
+		};
+		close(sync[0]);
+		child_main(&c);
+	}
+	close(sync[1]);
+	l->pid = pid;
+	l->pidfd = pidfd;
+	*ret_sync_fd = sync[0];
+	return 0;
+}
+
+/* Receives one message from the child, with the fd it may carry. Returns 0 on EOF. */
+static ssize_t receive_child_message(int sync_fd, ChildMessage *m, int *ret_fd) {
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} control = {};
+	struct iovec iov = { .iov_base = m, .iov_len = sizeof *m };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control, .msg_controllen = sizeof control };
+	ssize_t n;
+
+	*ret_fd = -EBADF;
+	do
+		n = recvmsg(sync_fd, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+			memcpy(ret_fd, CMSG_DATA(c), sizeof(int));
+	return n;
+}
+
+/* Follows the child until it executed the command (EOF) or reports why it could not. Returns the
+ * exit code berth must exit with when it failed, or 0. */
+static int wait_for_exec(Launch *l, int sync_fd) {
+	for (;;) {
+		ChildMessage m;
+		int fd;
+		ssize_t n = receive_child_message(sync_fd, &m, &fd);
+
+		if (n != sizeof m) {
+			safe_close(fd);
+			return 0;
+		}
+		if (m.type == CHILD_NOTIFY_SOCKET) {
+			safe_close(l->notify_fd);
+			l->notify_fd = fd;
+			continue;
+		}
+		safe_close(fd);
+		if (!m.logged) {
+			const char *cmd = l->settings->command ? l->settings->command[0] : "the login shell";
+			log_error_errno(m.error, "Failed to execute '%s' in the container: %m", cmd);
+		}
+		return m.exit_code ? m.exit_code : 1;
+	}
+}
+
+static int supervise(Launch *l, ContainerExit *ret) {
+	Settings *s = l->settings;
+	SupervisorConfig config = {
+		.machine = s->machine,
+		.pid = l->pid,
+		.pidfd = l->pidfd,
+		.kill_signal = s->kill_signal,
+		.pty_master = l->pty_master,
+		.notify_fd = l->notify_fd,
+		.notify_ready = s->notify_ready,
+		.boot = s->start_mode == START_BOOT,
+		.quiet = s->quiet,
+	};
+
+	switch (l->console_mode) {
+	case CONSOLE_INTERACTIVE:
+		config.console_flags = CONSOLE_FORWARD_INPUT | CONSOLE_FORWARD_OUTPUT;
+		break;
+	case CONSOLE_READ_ONLY:
+		config.console_flags = CONSOLE_FORWARD_OUTPUT;
+		break;
+	default:
+		config.console_flags = 0;
+	}
+	return supervisor_run(&config, ret);
+}
+
+/* One start of the container, up to its exit. */
+static int run_once(Launch *l, ContainerExit *ret) {
+	_cleanup_close_ int sync_fd = -EBADF;
+	int r, failed;
+
+	r = clone_container(l, &sync_fd);
+	if (r < 0)
+		return r;
+	l->record.leader = l->pid;
+	(void) process_start_time(l->pid, &l->record.leader_start);
+	r = machine_record_update(MACHINE_RECORD_DIR, &l->record);
+	if (r < 0)
+		log_warning_errno(r, "Failed to update the record of machine '%s', ignoring: %m", l->record.name);
+
+	/* The supervisor runs even when the child failed, so its exit is reaped and its output shown. */
+	failed = wait_for_exec(l, sync_fd);
+	r = supervise(l, ret);
+	if (failed)
+		*ret = (ContainerExit) { .exit_code = failed };
+	l->pidfd = safe_close(l->pidfd);
+	l->notify_fd = safe_close(l->notify_fd);
+	return r;
+}
+
+static int run(Launch *l, int *ret_exit_code) {
+	ContainerExit exit;
+	int r;
+
+	r = prepare(l);
+	if (r < 0)
+		return r;
+	r = register_machine(l);
+	if (r < 0)
+		return r;
+	if (!l->settings->quiet)
+		log_info("Spawning container '%s' on '%s'%s", l->settings->machine, l->settings->directory,
+			 l->console_mode == CONSOLE_INTERACTIVE ?
+				 ".\nPress Ctrl-] three times within 1s to kill the container" : "");
+	r = supervisor_block_signals();
+	if (r < 0)
+		return log_error_errno(r, "Failed to block signals: %m");
+
+	for (;;) {
+		r = run_once(l, &exit);
+		if (r < 0 || !exit.reboot)
+			break;
+		/* Under a service manager (--keep-unit), the unit restarts us on 133 (documented). */
+		if (l->settings->keep_unit) {
+			exit.exit_code = EXIT_REBOOT;
+			break;
+		}
+		if (!l->settings->quiet)
+			log_info("Container '%s' is rebooting", l->settings->machine);
+	}
+	*ret_exit_code = exit.exit_code;
+	return r;
+}
+
+int launch_container(Settings *s) {
+	Launch l = { .settings = s, .lock_fd = -EBADF, .pty_master = -EBADF, .pidfd = -EBADF, .notify_fd = -EBADF,
+		     .journal = { .host_tree_fd = -EBADF },
+		     .host_files = { .resolv_tree_fd = -EBADF, .localtime_tree_fd = -EBADF },
+		     .cgroup = { .payload_fd = -EBADF },
+		     .guardian = { .pipe_fd = -EBADF } };
+	int exit_code = EXIT_FAILURE, r;
+
+	r = run(&l, &exit_code);
+	if (r < 0)
+		exit_code = EXIT_FAILURE;
+	else if (!s->quiet && exit_code != 0)
+		log_info("Container '%s' exited with status %d", s->machine, exit_code);
+
+	/* The container's PID 1 is gone or never started; the guardian removes the rest. */
+	if (l.pid > 0 && r < 0)
+		(void) pidfd_send(l.pidfd, SIGKILL);
+	/* Out of the machine's cgroup first: the guardian kills everything left in it. */
+	if (cgroup_detach_self(&l.cgroup) < 0 && exit_code == 0)
+		exit_code = EXIT_FAILURE;
+	if (guardian_finish(&l.guardian) < 0 && exit_code == 0)
+		exit_code = EXIT_FAILURE;
+	launch_done(&l);
+	return exit_code;
+}

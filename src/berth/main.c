@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <signal.h>
+#include <stdlib.h>
+
+#include "launch.h"
+#include "log.h"
+#include "options.h"
+#include "settings.h"
+
+int main(int argc, char *argv[]) {
+	Settings s;
+	int r;
+
+	log_set_program_name("berth");
+	/* A closed stdout must show up as EPIPE where we write, not kill berth mid-teardown. */
+	signal(SIGPIPE, SIG_IGN);
+	settings_init(&s);
+
+	r = options_parse(argc, argv, &s);
+	if (r == 0)
+		r = options_verify(&s);
+	if (r != 0) {
+		settings_done(&s);
+		return r > 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	}
+	if (geteuid() != 0) {
+		log_error("berth needs to run as root");
+		settings_done(&s);
+		return EXIT_FAILURE;
+	}
+
+	r = launch_container(&s);
+	settings_done(&s);
+	return r;
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include <systemd/sd-id128.h>
+
+/* What the container's API filesystems need from the host, gathered before pivot_root. */
+typedef struct ApiVfsContext {
+	bool private_network;    /* /proc/sys/net stays writable: the network namespace is ours */
+	int console_tree_fd;     /* detached bind of the pty slave, or -1 for no /dev/console */
+	const char *host_os_release; /* contents of the host's os-release, for /run/host */
+	sd_id128_t uuid;
+} ApiVfsContext;
+
+/* After pivot_root, in the container: /run (with /run/host), /proc with its read-only and masked
+ * parts, /sys read-only with the container's cgroup2 subtree, a private /dev, /tmp. Every path is resolved inside the new root, so a
+ * symlink in the tree cannot point a mount at the host. Fails if any mask cannot be applied. */
+int mount_setup_api_vfs(const ApiVfsContext *c);
+/* Makes /run/host read-only, once everything is in it, so the container cannot rewrite what it
+ * was told about its host. */
+int mount_seal_run_host(void);
+
+/* Paths of nodes nobody can use, bound over what the container must not reach. */
+#define INACCESSIBLE_DIR "/run/host/inaccessible"
+
+/* Creates path as a directory if missing, for something to be mounted on; logs. */
+int mkdir_mount_point(const char *path, mode_t mode);

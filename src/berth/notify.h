@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+#include <systemd/sd-event.h>
+
+#include "macro.h"
+
+/* The container's init tells berth how it is doing (sd_notify: READY=1, STATUS=...) through a
+ * datagram socket at NOTIFY_SOCKET_PATH in the container. berth passes READY=1 and STATUS= on to its
+ * own service manager, if it has one. */
+#define NOTIFY_SOCKET_PATH "/run/host/notify"
+
+/* In the container, after /run/host exists and before it is made read-only: creates the socket. */
+int notify_socket_create(int *ret_fd);
+
+typedef struct NotifyRelay NotifyRelay;
+
+/* Watches the socket on e. forward_ready: pass READY=1 on when the payload sends it (otherwise
+ * the caller said READY=1 at start). on_ready, if set, is called at the payload's first READY=1. */
+int notify_relay_new(sd_event *e, int fd, bool forward_ready, void (*on_ready)(void *userdata),
+		     void *userdata, NotifyRelay **ret);
+NotifyRelay *notify_relay_free(NotifyRelay *r);
+DEFINE_POINTER_CLEANUP(NotifyRelay *, notify_relay_free)

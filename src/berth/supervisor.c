@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <signal.h>
+#include <stdio.h>
+#include <sys/wait.h>
+
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
+
+#include "log.h"
+#include "notify.h"
+#include "parse-util.h"
+#include "process-util.h"
+#include "supervisor.h"
+
+
+typedef struct Supervisor {
+	const SupervisorConfig *config;
+	sd_event *event;
+	unsigned stop_requests;
+	ContainerExit exit;
+} Supervisor;
+
+static const int handled_signals[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP };
+
+int supervisor_block_signals(void) {
+	sigset_t set;
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof handled_signals / sizeof handled_signals[0]; i++)
+		sigaddset(&set, handled_signals[i]);
+	return sigprocmask(SIG_BLOCK, &set, NULL) < 0 ? -errno : 0;
+}
+
+static int on_child_exit(sd_event_source *s, const siginfo_t *si, void *userdata) {
+	Supervisor *sv = userdata;
+	bool killed = si->si_code != CLD_EXITED;
+
+	sv->exit = (ContainerExit) { .exit_code = killed ? 128 + si->si_status : si->si_status };
+	/* In a PID namespace, reboot(2) by its init kills it with SIGHUP (restart) or SIGINT (halt,
+	 * power-off): that is how a booted container asks to be restarted or says it is done. */
+	if (sv->config->boot && killed && si->si_status == SIGHUP)
+		sv->exit = (ContainerExit) { .reboot = true };
+	else if (sv->config->boot && killed && si->si_status == SIGINT)
+		sv->exit = (ContainerExit) { .exit_code = 0 };
+	return sd_event_exit(sv->event, 0);
+}
+
+/* SIGTERM/SIGINT: ask the container to stop with the kill signal; a second request kills it. */
+static int on_stop_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+	Supervisor *sv = userdata;
+	int sig = sv->stop_requests++ == 0 ? sv->config->kill_signal : SIGKILL;
+	char name[16];
+
+	if (!sv->config->quiet && sig != SIGKILL)
+		log_info("Stopping container '%s' with SIG%s; send it again to kill it at once",
+			 sv->config->machine, signal_to_string(sig, name));
+	(void) sd_notify(false, "STOPPING=1");
+	(void) pidfd_send(sv->config->pidfd, sig);
+	return 0;
+}
+
+static void on_console_escape(void *userdata) {
+	Supervisor *sv = userdata;
+	if (!sv->config->quiet)
+		log_info("Killing container '%s' (Ctrl-] pressed three times)", sv->config->machine);
+	(void) pidfd_send(sv->config->pidfd, SIGKILL);
+}
+
+static int add_sources(Supervisor *sv) {
+	static const int stop_signals[] = { SIGTERM, SIGINT, SIGHUP };
+	int r;
+
+	r = sd_event_add_child_pidfd(sv->event, NULL, sv->config->pidfd, WEXITED, on_child_exit, sv);
+	if (r < 0)
+		return log_error_errno(r, "Failed to watch the container's PID 1: %m");
+	for (size_t i = 0; i < sizeof stop_signals / sizeof stop_signals[0]; i++) {
+		r = sd_event_add_signal(sv->event, NULL, stop_signals[i], on_stop_signal, sv);
+		if (r < 0)
+			return log_error_errno(r, "Failed to watch signals: %m");
+	}
+	return 0;
+}
+
+int supervisor_run(const SupervisorConfig *c, ContainerExit *ret) {
+	_cleanup_(sd_event_unrefp) sd_event *e = NULL;
+	_cleanup_(console_freep) Console *console = NULL;
+	_cleanup_(notify_relay_freep) NotifyRelay *relay = NULL;
+	Supervisor sv = { .config = c };
+	int r;
+
+	r = sd_event_new(&e);
+	if (r < 0)
+		return log_error_errno(r, "Failed to create the event loop: %m");
+	sv.event = e;
+	r = add_sources(&sv);
+	if (r < 0)
+		return r;
+	if (c->pty_master >= 0) {
+		r = console_new(e, c->pty_master, c->console_flags, on_console_escape, &sv, &console);
+		if (r < 0)
+			return log_error_errno(r, "Failed to relay the console: %m");
+	}
+
+	if (c->notify_fd >= 0) {
+		r = notify_relay_new(e, c->notify_fd, c->notify_ready, NULL, NULL, &relay);
+		if (r < 0)
+			return log_error_errno(r, "Failed to watch the container's notifications: %m");
+	}
+	/* Without --notify-ready=yes, berth is ready as soon as the container runs. */
+	if (!c->notify_ready)
+		(void) sd_notify(false, "READY=1");
+
+	r = sd_event_loop(e);
+	if (r < 0)
+		return log_error_errno(r, "Event loop failed: %m");
+	if (console)
+		(void) console_drain(console);
+	*ret = sv.exit;
+	return 0;
+}
