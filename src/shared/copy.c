@@ -194,8 +194,11 @@ static int copy_entry(CopyContext *c, int src_dir, int dst_dir, const char *name
 	return copy_metadata(sub_src, sub_dst, &st);
 }
 
-static int copy_dir_contents(CopyContext *c, int src_fd, int dst_fd, const char *rel) {
-	int dup_fd = fcntl(src_fd, F_DUPFD_CLOEXEC, 3);
+/* Calls fn for each entry of the directory fd but "." and "..", stopping at the first error unless
+ * keep_going is set, in which case the first error is returned at the end. */
+static int for_each_entry(int fd, bool keep_going, int (*fn)(int fd, const char *name, void *userdata),
+			  void *userdata) {
+	int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
 	DIR *d;
 	int r = 0;
 
@@ -209,12 +212,30 @@ static int copy_dir_contents(CopyContext *c, int src_fd, int dst_fd, const char 
 	for (struct dirent *de; (de = readdir(d));) {
 		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
 			continue;
-		r = copy_entry(c, src_fd, dst_fd, de->d_name, rel);
-		if (r < 0)
+		int k = fn(fd, de->d_name, userdata);
+		if (k < 0 && r >= 0)
+			r = k;
+		if (r < 0 && !keep_going)
 			break;
 	}
 	closedir(d);
 	return r;
+}
+
+typedef struct CopyDir {
+	CopyContext *context;
+	int dst_fd;
+	const char *rel;
+} CopyDir;
+
+static int copy_one(int src_fd, const char *name, void *userdata) {
+	CopyDir *d = userdata;
+	return copy_entry(d->context, src_fd, d->dst_fd, name, d->rel);
+}
+
+static int copy_dir_contents(CopyContext *c, int src_fd, int dst_fd, const char *rel) {
+	CopyDir d = { .context = c, .dst_fd = dst_fd, .rel = rel };
+	return for_each_entry(src_fd, false, copy_one, &d);
 }
 
 /* Splits dst into its parent directory (opened) and its last component. */
@@ -287,47 +308,32 @@ int copy_tree(const char *src, const char *dst, CopyFlags flags, CopyProgress *p
 	return r;
 }
 
-static int rm_dir_contents(int fd, dev_t dev) {
-	int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-	DIR *d;
-	int r = 0;
+static int rm_dir_contents(int fd, dev_t dev);
 
-	if (dup_fd < 0)
+static int rm_one(int fd, const char *name, void *userdata) {
+	dev_t dev = *(dev_t *) userdata;
+	struct stat st;
+
+	if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
-	d = fdopendir(dup_fd);
-	if (!d) {
-		close(dup_fd);
-		return -errno;
+	if (S_ISDIR(st.st_mode)) {
+		/* Something mounted below is not ours to delete. */
+		if (st.st_dev != dev)
+			return -EBUSY;
+		int sub = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0)
+			return -errno;
+		int r = rm_dir_contents(sub, dev);
+		close(sub);
+		if (r < 0)
+			return r;
 	}
-	for (struct dirent *de; (de = readdir(d));) {
-		struct stat st;
-		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-			continue;
-		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-			r = -errno;
-			continue;
-		}
-		if (S_ISDIR(st.st_mode)) {
-			/* Something mounted below is not ours to delete. */
-			if (st.st_dev != dev) {
-				r = -EBUSY;
-				continue;
-			}
-			int sub = openat(fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (sub < 0) {
-				r = -errno;
-				continue;
-			}
-			int k = rm_dir_contents(sub, dev);
-			close(sub);
-			if (k < 0)
-				r = k;
-		}
-		if (unlinkat(fd, de->d_name, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) < 0 && r >= 0)
-			r = -errno;
-	}
-	closedir(d);
-	return r;
+	return unlinkat(fd, name, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) < 0 ? -errno : 0;
+}
+
+/* Removes what it can and reports the first failure. */
+static int rm_dir_contents(int fd, dev_t dev) {
+	return for_each_entry(fd, true, rm_one, &dev);
 }
 
 int rm_rf_at(int dir_fd, const char *name) {
