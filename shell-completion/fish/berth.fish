@@ -9,19 +9,22 @@ function __berth_machines
     end
 end
 
-# Options end at the first word that is not one: after it, complete the command's own arguments.
-function __berth_no_command
+# Options end at the first word that is not one (or after "--"): prints the position of the
+# command in the words before the cursor, or nothing when there is none yet.
+function __berth_command_index
     set -l words (commandline -opc)
-    set -e words[1]
     set -l want_value 0
-    for w in $words
+    for i in (seq 2 (count $words))
+        set -l w $words[$i]
         if test $want_value = 1
             set want_value 0
             continue
         end
         switch $w
-            case -- --
-                return 1
+            case '--'
+                set -l next (math $i + 1)
+                test $next -le (count $words); and echo $next
+                return
             case '--*=*'
             case --directory --template --machine --hostname --uuid --chdir --setenv --user \
                     --kill-signal --resolv-conf --timezone --console --notify-ready --link-journal
@@ -31,13 +34,25 @@ function __berth_no_command
                     set want_value 1
                 end
             case '*'
-                return 1
+                echo $i
+                return
         end
     end
-    return 0
+end
+
+function __berth_no_command
+    test -z "$(__berth_command_index)"
+end
+
+# After the command: what the command itself would complete.
+function __berth_command_args
+    set -l words (commandline -opc)
+    set -l i (__berth_command_index)
+    complete -C "$(string escape -- $words[$i..-1]) $(commandline -ct)"
 end
 
 complete -c berth -f -n __berth_no_command -a '(__fish_complete_command)'
+complete -c berth -f -n 'not __berth_no_command' -a '(__berth_command_args)'
 complete -c berth -n __berth_no_command -s h -l help -d 'Show the help'
 complete -c berth -n __berth_no_command -l version -d 'Show the version'
 complete -c berth -n __berth_no_command -s D -l directory -r -a '(__fish_complete_directories)' -d 'Root directory of the container'
