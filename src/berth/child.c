@@ -137,10 +137,13 @@ static int setup_container(const ChildContext *c) {
 	return 0;
 }
 
-/* The console becomes stdin, stdout and stderr; take_tty makes it the controlling terminal. */
-static int setup_stdio(const ChildContext *c, bool take_tty) {
-	int fd;
+/* The console becomes stdin and stdout; take_tty makes it the controlling terminal. Standard error
+ * stays berth's until just before the exec (stdio_finish), so that a failure of the last steps is
+ * reported where berth's own messages go, not into a console that may not be shown at all. */
+static int setup_stdio(const ChildContext *c, bool take_tty, int *ret_console_fd) {
+	_cleanup_close_ int fd = -EBADF;
 
+	*ret_console_fd = -EBADF;
 	if (!c->console_path)
 		return 0;
 	fd = open("/dev/console", O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -148,11 +151,20 @@ static int setup_stdio(const ChildContext *c, bool take_tty) {
 		return log_error_errno(errno, "Failed to open /dev/console: %m");
 	if (take_tty && ioctl(fd, TIOCSCTTY, 0) < 0)
 		return log_error_errno(errno, "Failed to make /dev/console the controlling terminal: %m");
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 2; i++)
 		if (dup2(fd, i) < 0)
 			return log_error_errno(errno, "Failed to set up stdio: %m");
-	if (fd > 2)
-		close(fd);
+	*ret_console_fd = TAKE_FD(fd);
+	return 0;
+}
+
+/* The console becomes standard error too. */
+static int stdio_finish(int console_fd) {
+	if (console_fd < 0)
+		return 0;
+	if (dup2(console_fd, STDERR_FILENO) < 0)
+		return log_error_errno(errno, "Failed to set up stdio: %m");
+	close(console_fd);
 	return 0;
 }
 
@@ -205,9 +217,9 @@ static _Noreturn void exec_payload(const ChildContext *c, bool take_tty) {
 	UserCreds user = {};
 	EnvironmentContext ec;
 	const char *cwd;
-	int r;
+	int console_fd, r;
 
-	if ((r = setup_stdio(c, take_tty)) < 0 || (r = user_lookup(s->user, &user)) < 0)
+	if ((r = setup_stdio(c, take_tty, &console_fd)) < 0 || (r = user_lookup(s->user, &user)) < 0)
 		child_fail(c, r, EXIT_FAILURE, true);
 	(void) os_release_parse(c->host_os_release ?: "", &host);
 	ec = (EnvironmentContext) { .uuid = c->uuid, .host_os_release = host, .term = c->term,
@@ -226,6 +238,8 @@ static _Noreturn void exec_payload(const ChildContext *c, bool take_tty) {
 	/* A change of credentials clears the parent death signal: set it again. */
 	if (s->user && (r = die_with_parent(c)) < 0)
 		child_fail(c, r, EXIT_FAILURE, true);
+	if ((r = stdio_finish(console_fd)) < 0)
+		child_fail(c, r, EXIT_FAILURE, true);
 
 	environ = env;
 	if (s->start_mode == START_BOOT)
@@ -238,11 +252,12 @@ static _Noreturn void exec_payload(const ChildContext *c, bool take_tty) {
 }
 
 static _Noreturn void run_with_stub(const ChildContext *c) {
+	int console_fd;
 	pid_t pid;
 
 	if (stub_block_signals() < 0)
 		child_fail(c, log_error_errno(errno, "Failed to block signals: %m"), EXIT_FAILURE, true);
-	if (setup_stdio(c, false) < 0)
+	if (setup_stdio(c, false, &console_fd) < 0)
 		child_fail(c, -EIO, EXIT_FAILURE, true);
 	pid = fork();
 	if (pid < 0)
@@ -254,6 +269,8 @@ static _Noreturn void run_with_stub(const ChildContext *c) {
 		exec_payload(c, true);
 	}
 	/* The stub keeps nothing of berth's: exec of the command closes the rest. */
+	if (stdio_finish(console_fd) < 0)
+		child_fail(c, -EIO, EXIT_FAILURE, true);
 	close(c->sync_fd);
 	close(c->parent_pidfd);
 	stub_pid1_run(pid);
