@@ -9,7 +9,9 @@
 # Fixtures: berth, berthctl, probe (paths in the build dir); cached_tree (the cached tree); tree (a
 # per-test writable overlay of it, with the probe as /usr/local/bin/berth-probe); pristine_tree (the
 # cached tree itself, checked unchanged afterwards); run_berth(*args).
-# Helpers: must_work(), skip_or_fail(reason), tree_digest(path), run_command(cmd).
+# Helpers: must_work(), skip_or_fail(reason), tree_digest(path), run_command(cmd); for running
+# machines: machine_record(name), machine_processes(name), wait_for_machine(name, comm),
+# process_alive(pid).
 # After every test, a leak check fails the test if berth left processes, mounts, cgroups, state
 # files, network interfaces or loop devices behind (and cleans them up for the next test).
 
@@ -126,6 +128,65 @@ def run_command(cmd, timeout=60, input=None, env=None):
         err = e.stderr.decode(errors="replace") if isinstance(e.stderr, bytes) else e.stderr
         pytest.fail(f"Timed out after {timeout}s, killed: {' '.join(cmd)}\n"
                     f"--- stdout ---\n{out or ''}\n--- stderr ---\n{err or ''}", pytrace=False)
+
+
+# ---- running machines ----
+
+def machine_record(name):
+    """The runtime record of running machine name (/run/berth/machines/NAME) as a dict, or None."""
+    try:
+        text = (STATE_DIR / name).read_text()
+    except FileNotFoundError:
+        return None
+    return dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
+
+
+def process_alive(pid):
+    """True while pid exists and is not a zombie."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return False
+
+
+def machine_processes(name):
+    """{pid: comm} of the live processes in machine name's cgroup (berth's own included)."""
+    record = machine_record(name)
+    found = {}
+    if not record or not record.get("CGROUP"):
+        return found
+    for dirpath, _, filenames in os.walk(record["CGROUP"]):
+        if "cgroup.procs" not in filenames:
+            continue
+        try:
+            pids = Path(dirpath, "cgroup.procs").read_text().split()
+        except OSError:
+            continue
+        for pid in map(int, pids):
+            try:
+                comm = Path(f"/proc/{pid}/comm").read_text().strip()
+            except OSError:
+                continue
+            if process_alive(pid):
+                found[pid] = comm
+    return found
+
+
+def wait_for_machine(name, comm, proc=None, timeout=15):
+    """Waits until a process called comm runs in machine name's cgroup and returns
+    machine_processes(name). Fails the test if proc (berth's Popen) ends first, or on timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = machine_processes(name)
+        if comm in found.values():
+            return found
+        if proc is not None and proc.poll() is not None:
+            out, err = proc.communicate()
+            pytest.fail(f"berth ended (status {proc.returncode}) before '{comm}' ran in machine "
+                        f"'{name}'\n--- stdout ---\n{out}\n--- stderr ---\n{err}", pytrace=False)
+        if time.monotonic() > deadline:
+            pytest.fail(f"No process '{comm}' in machine '{name}' after {timeout}s: {found}", pytrace=False)
+        time.sleep(0.02)
 
 
 # ---- trees ----

@@ -7,8 +7,18 @@
  *   berth-probe info          pids, namespaces, hostname, env, mounts' read-only state, /dev, links, caps
  *   berth-probe exit N        exit with status N
  *   berth-probe kill SIG      kill itself with SIG (number or name); prints why if it survived
+ *   berth-probe segv          die of a real memory fault (which even a PID 1 cannot ignore)
  *   berth-probe write PATH    try to create and write PATH: {"ok":bool,"errno":N}
  *   berth-probe sleep SECS    sleep (fractions allowed), then print {"slept":SECS}
+ *   berth-probe read PATH     {"path":P,"errno":N,"size":N,"text":S}: what reading PATH gives
+ *   berth-probe ls DIR        {"path":P,"errno":N,"names":[...]}: DIR's entries, sorted
+ *   berth-probe stat PATH     {"path":P,"errno":N,"type":T,"mode":N,"uid":N,"rdev":[MAJ,MIN],
+ *                              "fstype":F,"ro":bool}: PATH itself (lstat) and the file system
+ *                              holding it
+ *
+ * Several subcommands may follow each other on one command line (info read /proc/keys exit 3):
+ * each prints its own line, so one container run can answer many questions. exit, kill and segv
+ * end the run.
  */
 
 #ifndef _GNU_SOURCE
@@ -25,7 +35,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
+#include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
@@ -196,6 +212,31 @@ static void kv_status_field(const char *key, const char *field) {
 	free(status);
 }
 
+/* Prints the names of the network interfaces that are up, as the kernel reports them to this
+ * network namespace (no sysfs needed). */
+static void kv_links_up(void) {
+	struct if_nameindex *ifs = if_nameindex();
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	member("links_up");
+	if (!ifs || fd < 0) {
+		fputs("null", stdout);
+	} else {
+		begin('[');
+		for (struct if_nameindex *i = ifs; i->if_index; i++) {
+			struct ifreq ifr = {};
+			snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", i->if_name);
+			if (ioctl(fd, SIOCGIFFLAGS, &ifr) >= 0 && (ifr.ifr_flags & IFF_UP))
+				kv_str(NULL, i->if_name);
+		}
+		end(']');
+	}
+	if (ifs)
+		if_freenameindex(ifs);
+	if (fd >= 0)
+		close(fd);
+}
+
 /* ---- subcommands ---- */
 
 static int cmd_info(void) {
@@ -256,6 +297,7 @@ static int cmd_info(void) {
 			fputs("null", stdout);
 	}
 
+	kv_links_up();
 	kv_status_field("caps_bnd", "CapBnd");
 	kv_status_field("caps_eff", "CapEff");
 	kv_status_field("no_new_privs", "NoNewPrivs");
@@ -347,23 +389,168 @@ static int cmd_sleep(const char *arg) {
 	return 0;
 }
 
+static int cmd_segv(void) {
+	/* No core file: it would land in the container's working directory, in the tree. */
+	struct rlimit none = { 0, 0 };
+	setrlimit(RLIMIT_CORE, &none);
+	fflush(stdout);
+	/* A fault's SIGSEGV is forced: unlike a sent one, it kills a PID namespace's init too. */
+	volatile int *volatile nowhere = NULL;
+	*nowhere = 1;
+	return 1;
+}
+
+static void begin_path(const char *path, int err) {
+	begin('{');
+	kv_str("path", path);
+	kv_int("errno", err);
+}
+
+static int cmd_read(const char *path) {
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK), err = 0;
+	char buf[4096];
+	size_t size = 0;
+
+	if (fd < 0)
+		err = errno;
+	while (fd >= 0 && size < sizeof(buf) - 1) {
+		ssize_t n = read(fd, buf + size, sizeof(buf) - 1 - size);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			err = errno;
+		if (n <= 0)
+			break;
+		size += (size_t) n;
+	}
+	buf[size] = '\0';
+	if (fd >= 0)
+		close(fd);
+	begin_path(path, err);
+	kv_int("size", (long long) size);
+	kv_str("text", fd >= 0 ? buf : NULL);
+	end('}');
+	putchar('\n');
+	return 0;
+}
+
+static int cmd_ls(const char *path) {
+	DIR *d = opendir(path);
+
+	if (!d) {
+		begin_path(path, errno);
+		kv_str("names", NULL);
+	} else {
+		closedir(d);
+		begin_path(path, 0);
+		if (!list_dir("names", path))
+			kv_str("names", NULL);
+	}
+	end('}');
+	putchar('\n');
+	return 0;
+}
+
+static const char *fs_type_name(unsigned long type) {
+	static const struct {
+		unsigned long magic;
+		const char *name;
+	} types[] = {
+		{ 0x01021994, "tmpfs" },  { 0x794c7630, "overlay" }, { 0x9fa0, "proc" },
+		{ 0x62656572, "sysfs" },  { 0x1cd1, "devpts" },      { 0xef53, "ext4" },
+		{ 0x63677270, "cgroup2" }, { 0x27e0eb, "cgroup" },    { 0x19800202, "mqueue" },
+		{ 0x9123683e, "btrfs" },  { 0x58465342, "xfs" },
+	};
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (types[i].magic == type)
+			return types[i].name;
+	return NULL;
+}
+
+static int cmd_stat(const char *path) {
+	static const struct {
+		mode_t type;
+		const char *name;
+	} types[] = {
+		{ S_IFREG, "reg" }, { S_IFDIR, "dir" }, { S_IFLNK, "lnk" }, { S_IFCHR, "chr" },
+		{ S_IFBLK, "blk" }, { S_IFIFO, "fifo" }, { S_IFSOCK, "sock" },
+	};
+	struct stat st;
+	struct statfs sfs;
+	char hex[32];
+	const char *type = NULL, *fstype = NULL;
+
+	if (lstat(path, &st) < 0) {
+		begin_path(path, errno);
+		end('}');
+		putchar('\n');
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if ((st.st_mode & S_IFMT) == types[i].type)
+			type = types[i].name;
+	if (statfs(path, &sfs) >= 0) {
+		fstype = fs_type_name((unsigned long) sfs.f_type);
+		if (!fstype) {
+			snprintf(hex, sizeof(hex), "0x%lx", (unsigned long) sfs.f_type);
+			fstype = hex;
+		}
+	}
+	begin_path(path, 0);
+	kv_str("type", type);
+	kv_int("mode", st.st_mode & 07777);
+	kv_int("uid", st.st_uid);
+	member("rdev");
+	begin('[');
+	kv_int(NULL, major(st.st_rdev));
+	kv_int(NULL, minor(st.st_rdev));
+	end(']');
+	kv_str("fstype", fstype);
+	kv_bool("ro", is_read_only(path));
+	end('}');
+	putchar('\n');
+	return 0;
+}
+
 static int usage(void) {
-	fputs("Usage: berth-probe info | exit N | kill SIG | write PATH | sleep SECONDS\n", stderr);
+	fputs("Usage: berth-probe VERB [ARG] [VERB [ARG]...]\n"
+	      "Verbs: info | exit N | kill SIG | segv | write PATH | sleep SECONDS | read PATH | ls DIR |\n"
+	      "       stat PATH\n", stderr);
 	return 2;
 }
 
 int main(int argc, char *argv[]) {
-	if (argc == 2 && !strcmp(argv[1], "info"))
-		return cmd_info();
-	if (argc != 3)
+	if (argc < 2)
 		return usage();
-	if (!strcmp(argv[1], "exit"))
-		return atoi(argv[2]);
-	if (!strcmp(argv[1], "kill"))
-		return cmd_kill(argv[2]);
-	if (!strcmp(argv[1], "write"))
-		return cmd_write(argv[2]);
-	if (!strcmp(argv[1], "sleep"))
-		return cmd_sleep(argv[2]);
-	return usage();
+	for (int i = 1; i < argc; i++) {
+		const char *verb = argv[i], *arg = i + 1 < argc ? argv[i + 1] : NULL;
+		int r;
+
+		if (!strcmp(verb, "info"))
+			r = cmd_info();
+		else if (!strcmp(verb, "segv"))
+			return cmd_segv();
+		else if (!arg)
+			return usage();
+		else if (i++, !strcmp(verb, "exit"))
+			return atoi(arg);
+		else if (!strcmp(verb, "kill"))
+			return cmd_kill(arg);
+		else if (!strcmp(verb, "write"))
+			r = cmd_write(arg);
+		else if (!strcmp(verb, "sleep"))
+			r = cmd_sleep(arg);
+		else if (!strcmp(verb, "read"))
+			r = cmd_read(arg);
+		else if (!strcmp(verb, "ls"))
+			r = cmd_ls(arg);
+		else if (!strcmp(verb, "stat"))
+			r = cmd_stat(arg);
+		else
+			return usage();
+		fflush(stdout);
+		if (r != 0)
+			return r;
+	}
+	return 0;
 }
