@@ -27,10 +27,11 @@ function __berth_command_index
                 return
             case '--*=*'
             case --directory --template --machine --hostname --uuid --chdir --setenv --user \
-                    --kill-signal --resolv-conf --timezone --console --notify-ready --link-journal
+                    --kill-signal --resolv-conf --timezone --console --notify-ready --link-journal \
+                    --register --slice --property
                 set want_value 1
             case '-*'
-                if string match -qr '^-[^-]*[DMEu]$' -- $w
+                if string match -qr '^-[^-]*[DMEuS]$' -- $w
                     set want_value 1
                 end
             case '*'
@@ -79,3 +80,6 @@ complete -c berth -n __berth_no_command -l notify-ready -x -a 'yes no' -d 'Repor
 complete -c berth -n __berth_no_command -l link-journal -x -a 'no host try-host guest try-guest auto help' -d 'Where the guest journal is made visible'
 complete -c berth -n __berth_no_command -s j -d 'Same as --link-journal=try-guest'
 complete -c berth -n __berth_no_command -l keep-unit -d 'Stay in the calling unit; exit 133 on reboot'
+complete -c berth -n __berth_no_command -l register -x -a 'yes no auto help' -d 'Register with systemd-machined'
+complete -c berth -n __berth_no_command -s S -l slice -x -d "Slice of the machine's scope"
+complete -c berth -n __berth_no_command -l property -x -a 'CPUAccounting= MemoryAccounting= IOAccounting= TasksAccounting= Description= CollectMode= DevicePolicy= KillMode= CPUWeight= StartupCPUWeight= IOWeight= StartupIOWeight= MemoryMin= MemoryLow= MemoryHigh= MemoryMax= MemorySwapMax= TasksMax= CPUQuota= DeviceAllow=' -d "Unit property of the machine's scope"

@@ -65,11 +65,17 @@ static void cgroup_delegate_controllers(const char *path) {
 	}
 }
 
-/* The process's cgroup2 path, from its "0::" line. */
-static int cgroup_self_path(char **ret) {
+/* A process's cgroup2 path (0: this one), from its "0::" line. */
+static int cgroup_pid_path(pid_t pid, char **ret) {
 	_cleanup_free_ char *content = NULL;
-	char *line, *end;
-	int r = read_full_file("/proc/self/cgroup", &content, NULL);
+	char file[64], *line, *end;
+	int r;
+
+	if (pid > 0)
+		snprintf(file, sizeof file, "/proc/%d/cgroup", (int) pid);
+	else
+		strcpy(file, "/proc/self/cgroup");
+	r = read_full_file(file, &content, NULL);
 
 	if (r < 0)
 		return r;
@@ -86,7 +92,7 @@ int cgroup_attach_self(MachineCgroup *cg) {
 	_cleanup_free_ char *procs = NULL;
 	int r;
 
-	r = cgroup_self_path(&cg->origin);
+	r = cgroup_pid_path(0, &cg->origin);
 	if (r < 0)
 		return log_error_errno(r, "Failed to find berth's own cgroup: %m");
 	if (asprintf(&procs, "%s/supervisor/cgroup.procs", cg->path) < 0)
@@ -94,6 +100,9 @@ int cgroup_attach_self(MachineCgroup *cg) {
 	r = write_string_file(procs, "0");
 	if (r < 0)
 		return log_error_errno(r, "Failed to move berth into '%s/supervisor': %m", cg->path);
+	/* Only now that no process is left in the machine's cgroup itself may its children get
+	 * controllers (cgroup2's rule for inner nodes). */
+	cgroup_delegate_controllers(cg->path);
 	return 0;
 }
 
@@ -140,11 +149,11 @@ int cgroup_create_machine(const char *machine, MachineCgroup *ret) {
 	if (cgroup_is_populated(path))
 		return log_error_errno(EBUSY, "Cgroup '%s' still has processes", path);
 	/* A leftover of a run that could not clean up is empty: start from a clean tree. */
-	(void) cgroup_kill_and_remove(path, 0);
+	(void) cgroup_kill_and_remove(path, 0, true);
 
 	if ((r = mkdir_exist_ok(slice)) < 0 || (r = mkdir_exist_ok(path)) < 0 || (r = mkdir_exist_ok(payload)) < 0 ||
 	    (r = mkdir_exist_ok(supervisor)) < 0) {
-		(void) cgroup_kill_and_remove(path, 0);
+		(void) cgroup_kill_and_remove(path, 0, true);
 		return log_error_errno(r, "Failed to create cgroup '%s': %m", path);
 	}
 	cgroup_delegate_controllers(slice);
@@ -153,10 +162,11 @@ int cgroup_create_machine(const char *machine, MachineCgroup *ret) {
 	fd = open(payload, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		r = log_error_errno(errno, "Failed to open cgroup '%s': %m", payload);
-		(void) cgroup_kill_and_remove(path, 0);
+		(void) cgroup_kill_and_remove(path, 0, true);
 		return r;
 	}
 	*ret = (MachineCgroup) {
+		.backend = CGROUP_BACKEND_CGROUPFS,
 		.layout = layout,
 		.path = TAKE_PTR(path),
 		.payload_fd = fd,
@@ -165,6 +175,101 @@ int cgroup_create_machine(const char *machine, MachineCgroup *ret) {
 	if (!ret->root)
 		return log_error_errno(ENOMEM, "Out of memory");
 	return 0;
+}
+
+/* payload and supervisor in a cgroup made by systemd; returns payload's fd. */
+static int make_subgroups(const char *path) {
+	_cleanup_free_ char *payload = NULL, *supervisor = NULL;
+	int r, fd;
+
+	if (asprintf(&payload, "%s/payload", path) < 0 || asprintf(&supervisor, "%s/supervisor", path) < 0)
+		return log_error_errno(ENOMEM, "Out of memory");
+	if ((r = mkdir_exist_ok(payload)) < 0 || (r = mkdir_exist_ok(supervisor)) < 0)
+		return log_error_errno(r, "Failed to create cgroups in '%s': %m", path);
+	fd = open(payload, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return log_error_errno(errno, "Failed to open cgroup '%s': %m", payload);
+	return fd;
+}
+
+/* A cgroup made by systemd, where pid runs now, as the machine's. */
+static int cgroup_from_pid(CgroupBackend backend, pid_t pid, MachineCgroup *ret) {
+	_cleanup_free_ char *rel = NULL, *path = NULL;
+	CgroupLayout layout;
+	const char *root;
+	int r, fd;
+
+	r = cgroup_detect(&layout, &root);
+	if (r < 0)
+		return log_error_errno(r, "No cgroup2 hierarchy at /sys/fs/cgroup or /sys/fs/cgroup/unified");
+	r = cgroup_pid_path(pid, &rel);
+	if (r < 0)
+		return log_error_errno(r, "Failed to find the cgroup of process %d: %m", (int) (pid ?: getpid()));
+	/* A path outside our cgroup namespace (entered from outside) is no place for a machine. */
+	if (strstr(rel, "/..") || streq(rel, "/"))
+		return log_error_errno(EINVAL, "Process %d runs in cgroup '%s', which cannot hold a machine",
+				       (int) (pid ?: getpid()), rel);
+	if (asprintf(&path, "%s%s", root, rel) < 0)
+		return log_error_errno(ENOMEM, "Out of memory");
+	fd = make_subgroups(path);
+	if (fd < 0)
+		return fd;
+	*ret = (MachineCgroup) {
+		.backend = backend,
+		.layout = layout,
+		.path = TAKE_PTR(path),
+		.payload_fd = fd,
+		.root = strdup(root),
+	};
+	return ret->root ? 0 : log_error_errno(ENOMEM, "Out of memory");
+}
+
+int cgroup_use_own(MachineCgroup *ret) {
+	int r = cgroup_from_pid(CGROUP_BACKEND_UNIT, 0, ret);
+	return r < 0 ? r : cgroup_attach_self(ret);
+}
+
+int cgroup_adopt_scope(pid_t leader, MachineCgroup *ret) {
+	_cleanup_free_ char *procs = NULL;
+	char pid[32];
+	int r = cgroup_from_pid(CGROUP_BACKEND_SCOPE, leader, ret);
+
+	if (r < 0)
+		return r;
+	snprintf(pid, sizeof pid, "%d", (int) leader);
+	if (asprintf(&procs, "%s/payload/cgroup.procs", ret->path) < 0)
+		return log_error_errno(ENOMEM, "Out of memory");
+	r = write_string_file(procs, pid);
+	if (r < 0)
+		return log_error_errno(r, "Failed to move the container into '%s/payload': %m", ret->path);
+	return 0;
+}
+
+const char *cgroup_cleanup_path(const MachineCgroup *cg, bool *ret_remove_top) {
+	static char payload[4096];
+
+	switch (cg->backend) {
+	case CGROUP_BACKEND_SCOPE:
+		/* systemd removes the scope once it is empty. */
+		*ret_remove_top = false;
+		return cg->path;
+	case CGROUP_BACKEND_UNIT:
+		/* The unit lives on (the guardian too runs in it): only the container goes. */
+		snprintf(payload, sizeof payload, "%s/payload", cg->path);
+		*ret_remove_top = true;
+		return payload;
+	default:
+		*ret_remove_top = true;
+		return cg->path;
+	}
+}
+
+char *cgroup_unit(const MachineCgroup *cg) {
+	const char *base = cg->path ? strrchr(cg->path, '/') : NULL;
+
+	if (cg->backend == CGROUP_BACKEND_CGROUPFS || !base)
+		return NULL;
+	return strdup(base + 1);
 }
 
 void cgroup_machine_done(MachineCgroup *cg) {
@@ -192,7 +297,7 @@ static void cgroup_kill(const char *path) {
 		(void) kill(atoi(l), SIGKILL);
 }
 
-static int cgroup_remove_tree(const char *path) {
+static int cgroup_remove_tree(const char *path, bool remove_top) {
 	DIR *d = opendir(path);
 	struct dirent *de;
 
@@ -203,10 +308,10 @@ static int cgroup_remove_tree(const char *path) {
 		if (de->d_type != DT_DIR || streq(de->d_name, ".") || streq(de->d_name, ".."))
 			continue;
 		if (asprintf(&sub, "%s/%s", path, de->d_name) >= 0)
-			(void) cgroup_remove_tree(sub);
+			(void) cgroup_remove_tree(sub, true);
 	}
 	closedir(d);
-	if (rmdir(path) < 0 && errno != ENOENT)
+	if (remove_top && rmdir(path) < 0 && errno != ENOENT)
 		return -errno;
 	return 0;
 }
@@ -217,7 +322,7 @@ static unsigned long long now_usec(void) {
 	return (unsigned long long) ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
 }
 
-int cgroup_kill_and_remove(const char *path, unsigned long long timeout_usec) {
+int cgroup_kill_and_remove(const char *path, unsigned long long timeout_usec, bool remove_top) {
 	unsigned long long deadline = now_usec() + timeout_usec;
 
 	if (access(path, F_OK) < 0)
@@ -230,5 +335,5 @@ int cgroup_kill_and_remove(const char *path, unsigned long long timeout_usec) {
 		usleep(2000);
 		cgroup_kill(path);
 	}
-	return cgroup_remove_tree(path);
+	return cgroup_remove_tree(path, remove_top);
 }

@@ -288,6 +288,10 @@ _Noreturn void child_main(const ChildContext *c) {
 	sigemptyset(&none);
 	(void) sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
+	/* berth may have to put us in the machine's cgroup first (a scope systemd makes for this
+	 * process): it says when we are there. EOF: berth failed, and says why. */
+	if (recv(c->sync_fd, &(char) { 0 }, 1, 0) != 1)
+		_exit(EXIT_FAILURE);
 	/* Now that we run in the payload cgroup, a new cgroup namespace makes it the root we see. */
 	if (unshare(CLONE_NEWCGROUP) < 0)
 		child_fail(c, log_error_errno(errno, "Failed to create a cgroup namespace: %m"), EXIT_FAILURE, true);

@@ -26,7 +26,8 @@ typedef struct ChildContext {
 	HostFiles *host_files;         /* the child's own copy: it fills in the detached mounts */
 } ChildContext;
 
-/* Messages from the child to berth on the sync socket. EOF means the command was executed. */
+/* Messages from the child to berth on the sync socket. EOF means the command was executed. The
+ * child first waits for one byte from berth: it is in the machine's cgroup, go on. */
 typedef enum ChildMessageType {
 	CHILD_NOTIFY_SOCKET, /* the container's notification socket comes with it (SCM_RIGHTS) */
 	CHILD_FAILED,        /* it could not start the command */

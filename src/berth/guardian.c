@@ -32,7 +32,7 @@ static _noreturn_ void guardian_main(const GuardianTask *task, int read_fd) {
 		;
 
 	if (task->cgroup_path)
-		r = cgroup_kill_and_remove(task->cgroup_path, GUARDIAN_KILL_TIMEOUT_USEC);
+		r = cgroup_kill_and_remove(task->cgroup_path, GUARDIAN_KILL_TIMEOUT_USEC, task->remove_cgroup);
 	if (task->machine && task->record_dir) {
 		int k = machine_record_remove(task->record_dir, task->machine);
 		if (r >= 0)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 /* The guardian is a small process forked before the container starts. It waits until berth is
@@ -18,6 +19,7 @@ typedef struct GuardianTask {
 	const char *machine;
 	const char *record_dir;
 	const char *cgroup_path;
+	bool remove_cgroup; /* remove cgroup_path itself too, not only what is below it */
 } GuardianTask;
 
 /* Forks the guardian. keep_fd (or -1) stays open in it, e.g. the tree lock, so the lock is only

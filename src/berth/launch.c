@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <systemd/sd-daemon.h>
+
 #include "cgroup.h"
 #include "child.h"
 #include "console.h"
@@ -25,6 +27,7 @@
 #include "machine-id.h"
 #include "machine-record.h"
 #include "process-util.h"
+#include "register.h"
 #include "rootfs.h"
 #include "supervisor.h"
 #include "tree.h"
@@ -43,6 +46,7 @@ typedef struct Launch {
 	char *pty_path;
 	MachineRecord record;
 	bool record_created;
+	Registration reg;
 	MachineCgroup cgroup;
 	Guardian guardian;
 	pid_t pid;
@@ -60,6 +64,7 @@ static void launch_done(Launch *l) {
 	closep(&l->pidfd);
 	closep(&l->notify_fd);
 	cgroup_machine_done(&l->cgroup);
+	registration_done(&l->reg);
 	/* Only what the guardian does not own yet: after it started, it removes the record. */
 	if (l->record_created && l->guardian.pid <= 0)
 		(void) machine_record_remove(MACHINE_RECORD_DIR, l->record.name);
@@ -120,15 +125,26 @@ static int prepare(Launch *l) {
 	return 0;
 }
 
-/* The machine's name, cgroup and guardian: from here on, the guardian cleans up. */
-static int register_machine(Launch *l) {
+static int start_guardian(Launch *l) {
+	GuardianTask task = {
+		.machine = l->settings->machine,
+		.record_dir = MACHINE_RECORD_DIR,
+	};
+	task.cgroup_path = cgroup_cleanup_path(&l->cgroup, &task.remove_cgroup);
+	return guardian_start(&task, l->lock_fd, &l->guardian);
+}
+
+/* The machine's name, and the cgroup and guardian where berth can make them before the container
+ * runs: from then on, the guardian cleans up. Under systemd without --keep-unit, the scope is made
+ * for the container's leader (place_machine). */
+static int begin_machine(Launch *l) {
+	Settings *s = l->settings;
 	MachineRecord holder = {};
-	GuardianTask task;
 	int r;
 
 	l->record = (MachineRecord) {
-		.name = l->settings->machine,
-		.root = l->settings->directory,
+		.name = s->machine,
+		.root = s->directory,
 		.id = l->uuid,
 		.supervisor = getpid(),
 		.start_usec = now_realtime_usec(),
@@ -142,26 +158,80 @@ static int register_machine(Launch *l) {
 		return r;
 	}
 	if (r < 0)
-		return log_error_errno(r, "Failed to record machine '%s' in %s: %m", l->settings->machine,
-				       MACHINE_RECORD_DIR);
+		return log_error_errno(r, "Failed to record machine '%s' in %s: %m", s->machine, MACHINE_RECORD_DIR);
 	l->record_created = true;
 
-	r = cgroup_create_machine(l->settings->machine, &l->cgroup);
+	r = register_prepare(s, &l->reg);
 	if (r < 0)
 		return r;
-	l->record.cgroup = strdup(l->cgroup.path);
-	task = (GuardianTask) {
-		.machine = l->settings->machine,
-		.record_dir = MACHINE_RECORD_DIR,
-		.cgroup_path = l->cgroup.path,
-	};
-	r = guardian_start(&task, l->lock_fd, &l->guardian);
+	if (l->reg.bus && s->keep_unit) {
+		/* The unit's cgroup is delegated to us; the guardian runs in it beside berth. */
+		r = cgroup_use_own(&l->cgroup);
+		return r < 0 ? r : start_guardian(l);
+	}
+	if (l->reg.bus)
+		return 0;
+
+	r = cgroup_create_machine(s->machine, &l->cgroup);
+	if (r < 0)
+		return r;
+	r = start_guardian(l);
 	if (r < 0) {
-		(void) cgroup_kill_and_remove(l->cgroup.path, 0);
+		(void) cgroup_kill_and_remove(l->cgroup.path, 0, true);
 		return r;
 	}
 	/* After the guardian forked: it stays outside, to remove the machine's cgroup at the end. */
 	return cgroup_attach_self(&l->cgroup);
+}
+
+/* The container runs and waits: put it in its scope (made now, on its first start under systemd)
+ * and register it, then let it go on. */
+static int place_machine(Launch *l, int sync_fd) {
+	Settings *s = l->settings;
+	MachineInfo m = {
+		.name = s->machine,
+		.id = l->uuid,
+		.leader = l->pid,
+		.root = s->directory,
+		.slice = s->slice,
+		.kill_signal = s->kill_signal,
+		.properties = s->properties,
+	};
+	int r;
+
+	if (!l->cgroup.path) {
+		r = register_create_scope(&l->reg, &m);
+		if (r < 0)
+			return r;
+		r = cgroup_adopt_scope(l->pid, &l->cgroup);
+		if (r < 0)
+			return r;
+		/* Forked before berth moves into the scope: it stays outside, to kill what is left. */
+		r = start_guardian(l);
+		if (r < 0)
+			return r;
+		r = cgroup_attach_self(&l->cgroup);
+		if (r < 0)
+			return r;
+	} else {
+		r = register_machine(&l->reg, &m);
+		if (r < 0)
+			return r;
+	}
+
+	l->record.leader = l->pid;
+	(void) process_start_time(l->pid, &l->record.leader_start);
+	free(l->record.cgroup);
+	l->record.cgroup = strdup(l->cgroup.path);
+	free(l->record.unit);
+	l->record.unit = cgroup_unit(&l->cgroup);
+	r = machine_record_update(MACHINE_RECORD_DIR, &l->record);
+	if (r < 0)
+		log_warning_errno(r, "Failed to update the record of machine '%s', ignoring: %m", l->record.name);
+
+	if (send(sync_fd, "", 1, MSG_NOSIGNAL) != 1)
+		return log_error_errno(errno, "Failed to start the container: %m");
+	return 0;
 }
 
 static int clone_container(Launch *l, int *ret_sync_fd) {
@@ -170,10 +240,11 @@ static int clone_container(Launch *l, int *ret_sync_fd) {
 	int sync[2], pidfd = -EBADF;
 	struct clone_args args = {
 		.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_PIDFD |
-			 CLONE_INTO_CGROUP | (s->private_network ? CLONE_NEWNET : 0),
+			 (l->cgroup.payload_fd >= 0 ? CLONE_INTO_CGROUP : 0) |
+			 (s->private_network ? CLONE_NEWNET : 0),
 		.pidfd = (uint64_t) (uintptr_t) &pidfd,
 		.exit_signal = SIGCHLD,
-		.cgroup = (uint64_t) l->cgroup.payload_fd,
+		.cgroup = l->cgroup.payload_fd >= 0 ? (uint64_t) l->cgroup.payload_fd : 0,
 	};
 	pid_t pid;
 
@@ -296,11 +367,9 @@ static int run_once(Launch *l, ContainerExit *ret) {
 	r = clone_container(l, &sync_fd);
 	if (r < 0)
 		return r;
-	l->record.leader = l->pid;
-	(void) process_start_time(l->pid, &l->record.leader_start);
-	r = machine_record_update(MACHINE_RECORD_DIR, &l->record);
+	r = place_machine(l, sync_fd);
 	if (r < 0)
-		log_warning_errno(r, "Failed to update the record of machine '%s', ignoring: %m", l->record.name);
+		return r;
 
 	/* The supervisor runs even when the child failed, so its exit is reaped and its output shown. */
 	failed = wait_for_exec(l, sync_fd);
@@ -309,6 +378,8 @@ static int run_once(Launch *l, ContainerExit *ret) {
 		*ret = (ContainerExit) { .exit_code = failed };
 	l->pidfd = safe_close(l->pidfd);
 	l->notify_fd = safe_close(l->notify_fd);
+	/* machined knows the machine by its leader, which is gone; a reboot registers the next one. */
+	register_unregister(&l->reg, l->settings->machine);
 	return r;
 }
 
@@ -319,7 +390,7 @@ static int run(Launch *l, int *ret_exit_code) {
 	r = prepare(l);
 	if (r < 0)
 		return r;
-	r = register_machine(l);
+	r = begin_machine(l);
 	if (r < 0)
 		return r;
 	if (!l->settings->quiet)
@@ -341,7 +412,9 @@ static int run(Launch *l, int *ret_exit_code) {
 		}
 		if (!l->settings->quiet)
 			log_info("Container '%s' is rebooting", l->settings->machine);
+		(void) sd_notify(false, "STATUS=Container rebooting");
 	}
+	(void) sd_notify(false, "STOPPING=1\nSTATUS=Container stopped");
 	*ret_exit_code = exit.exit_code;
 	return r;
 }
@@ -363,6 +436,7 @@ int launch_container(Settings *s) {
 	/* The container's PID 1 is gone or never started; the guardian removes the rest. */
 	if (l.pid > 0 && r < 0)
 		(void) pidfd_send(l.pidfd, SIGKILL);
+	register_unregister(&l.reg, s->machine);
 	/* Out of the machine's cgroup first: the guardian kills everything left in it. */
 	if (cgroup_detach_self(&l.cgroup) < 0 && exit_code == 0)
 		exit_code = EXIT_FAILURE;

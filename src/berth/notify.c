@@ -49,7 +49,8 @@ static void relay_message(NotifyRelay *r, char *msg) {
 			if (r->on_ready)
 				r->on_ready(r->userdata);
 		} else if (strncmp(l, "STATUS=", 7) == 0)
-			(void) sd_notify(false, l);
+			/* Ours says that the container runs; the payload's says how it is doing. */
+			(void) sd_notifyf(false, "STATUS=Container running: %s", l + 7);
 	}
 }
 

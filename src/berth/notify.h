@@ -8,8 +8,8 @@
 #include "macro.h"
 
 /* The container's init tells berth how it is doing (sd_notify: READY=1, STATUS=...) through a
- * datagram socket at NOTIFY_SOCKET_PATH in the container. berth passes READY=1 and STATUS= on to its
- * own service manager, if it has one. */
+ * datagram socket at NOTIFY_SOCKET_PATH in the container. berth passes READY=1 and STATUS= (as "Container running: ...") on
+ * to its own service manager, if it has one. */
 #define NOTIFY_SOCKET_PATH "/run/host/notify"
 
 /* In the container, after /run/host exists and before it is made read-only: creates the socket. */

@@ -10,6 +10,7 @@
 #include "options.h"
 #include "parse-util.h"
 #include "strv.h"
+#include "unit-property.h"
 
 enum {
 	ARG_VERSION = 0x100,
@@ -27,6 +28,8 @@ enum {
 	ARG_NOTIFY_READY,
 	ARG_LINK_JOURNAL,
 	ARG_KEEP_UNIT,
+	ARG_REGISTER,
+	ARG_PROPERTY,
 };
 
 static const struct option options[] = {
@@ -55,6 +58,9 @@ static const struct option options[] = {
 	{ "notify-ready", required_argument, NULL, ARG_NOTIFY_READY },
 	{ "link-journal", required_argument, NULL, ARG_LINK_JOURNAL },
 	{ "keep-unit", no_argument, NULL, ARG_KEEP_UNIT },
+	{ "register", required_argument, NULL, ARG_REGISTER },
+	{ "slice", required_argument, NULL, 'S' },
+	{ "property", required_argument, NULL, ARG_PROPERTY },
 	{}
 };
 
@@ -79,7 +85,10 @@ static void help(void) {
 	       "  -M --machine=NAME         Machine name (finds NAME in the image directories)\n"
 	       "     --hostname=NAME        Hostname inside the container\n"
 	       "     --uuid=UUID            Machine id, when the tree has none\n"
-	       "     --keep-unit            Run in the caller's unit; a reboot exits with 133\n\n"
+	       "     --keep-unit            Run in the caller's unit; a reboot exits with 133\n"
+	       "     --register=MODE        Register with systemd-machined: yes, no or auto\n"
+	       "  -S --slice=SLICE          Slice of the machine's scope (machine.slice)\n"
+	       "     --property=NAME=VALUE  Set a unit property on the machine's scope\n\n"
 	       "Integration:\n"
 	       "     --resolv-conf=MODE     How /etc/resolv.conf is set up (see 'help')\n"
 	       "     --timezone=MODE        How /etc/localtime is set up (see 'help')\n"
@@ -130,6 +139,7 @@ DEFINE_ENUM_LIST(console_mode, _CONSOLE_MODE_MAX)
 DEFINE_ENUM_LIST(resolv_conf_mode, _RESOLV_CONF_MODE_MAX)
 DEFINE_ENUM_LIST(timezone_mode, _TIMEZONE_MODE_MAX)
 DEFINE_ENUM_LIST(link_journal, _LINK_JOURNAL_MAX)
+DEFINE_ENUM_LIST(register_mode, _REGISTER_MODE_MAX)
 
 static int set_string(char **target, const char *value) {
 	char *c = strdup(value);
@@ -170,6 +180,43 @@ static int parse_setenv(const char *value, Settings *s) {
 		return log_invalid("Invalid environment assignment '%s' for --setenv=, expected NAME=VALUE", value);
 
 	if (strv_env_set(&s->environment, assignment) < 0)
+		return log_error_errno(ENOMEM, "Out of memory");
+	return 0;
+}
+
+/* A slice name as systemd takes it: "machine.slice", "machine-tenants.slice"; a bare name gets the
+ * suffix. */
+static int parse_slice(const char *value, Settings *s) {
+	_cleanup_free_ char *name = NULL;
+	size_t n;
+
+	if (isempty(value))
+		return log_invalid("Empty slice name for --slice=");
+	n = strlen(value);
+	if (n < 6 || !streq(value + n - 6, ".slice")) {
+		if (asprintf(&name, "%s.slice", value) < 0)
+			return log_error_errno(ENOMEM, "Out of memory");
+	} else if (!(name = strdup(value)))
+		return log_error_errno(ENOMEM, "Out of memory");
+	n = strlen(name) - 6;
+	if (n == 0 || n > 250 || name[0] == '-' || name[n - 1] == '-' || strstr(name, "--") ||
+	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:_.\\-") != n + 6)
+		return log_invalid("Invalid slice name '%s' for --slice=, expected a unit name such as "
+				   "'machine.slice'", value);
+	free(s->slice);
+	s->slice = TAKE_PTR(name);
+	return 0;
+}
+
+static int parse_property(const char *value, Settings *s) {
+	int r = unit_property_check(value);
+
+	if (r == -ENOENT)
+		return log_invalid("Unknown unit property in --property=%s, expected one of: %s", value,
+				   unit_property_names());
+	if (r < 0)
+		return log_invalid("Invalid value in --property=%s", value);
+	if (strv_extend(&s->properties, value) < 0)
 		return log_error_errno(ENOMEM, "Out of memory");
 	return 0;
 }
@@ -232,6 +279,17 @@ static int parse_one(int c, const char *value, Settings *s) {
 	case ARG_KEEP_UNIT:
 		s->keep_unit = true;
 		return 0;
+	case ARG_REGISTER:
+		/* Booleans too, as nspawn takes them. */
+		if (parse_boolean(value) >= 0) {
+			s->register_mode = parse_boolean(value) ? REGISTER_YES : REGISTER_NO;
+			return 0;
+		}
+		return PARSE_ENUM("--register=", value, register_mode, s->register_mode);
+	case 'S':
+		return parse_slice(value, s);
+	case ARG_PROPERTY:
+		return parse_property(value, s);
 	case ARG_CHDIR:
 		if (!path_is_absolute_and_normal(value))
 			return log_invalid("Invalid path '%s' for --chdir=, expected an absolute path", value);
@@ -298,7 +356,7 @@ int options_parse(int argc, char *argv[], Settings *s) {
 	/* '+': options end at the first non-option, so the command's own options are left alone. */
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:hD:xM:abjE:u:qP", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "+:hD:xM:abjE:u:qPS:", options, NULL)) >= 0) {
 		int r;
 
 		switch (c) {
@@ -338,6 +396,10 @@ int options_verify(Settings *s) {
 		return log_invalid("--template= and --ephemeral may not be combined");
 	if (s->ephemeral && s->volatile_mode != VOLATILE_NO)
 		return log_invalid("--ephemeral and --volatile= may not be combined");
+	/* Both describe the scope berth has made for the machine; in the caller's unit there is none. */
+	if (s->keep_unit && (s->slice || s->properties))
+		return log_invalid("--keep-unit may not be combined with --slice= or --property=: the machine "
+				   "runs in the caller's unit");
 
 	if (!s->machine) {
 		int r = machine_name_from_path(s->directory, &s->machine);

@@ -105,9 +105,12 @@ int supervisor_run(const SupervisorConfig *c, ContainerExit *ret) {
 		if (r < 0)
 			return log_error_errno(r, "Failed to watch the container's notifications: %m");
 	}
+	/* A service manager that set WATCHDOG_USEC gets berth's pings from the loop. */
+	r = sd_event_set_watchdog(e, true);
+	if (r < 0)
+		log_warning_errno(r, "Failed to set up the service manager's watchdog, ignoring: %m");
 	/* Without --notify-ready=yes, berth is ready as soon as the container runs. */
-	if (!c->notify_ready)
-		(void) sd_notify(false, "READY=1");
+	(void) sd_notify(false, c->notify_ready ? "STATUS=Container running" : "READY=1\nSTATUS=Container running");
 
 	r = sd_event_loop(e);
 	if (r < 0)

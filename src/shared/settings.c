@@ -69,6 +69,13 @@ static const char *const link_journal_table[_LINK_JOURNAL_MAX] = {
 };
 DEFINE_STRING_TABLE(link_journal, LinkJournal, _LINK_JOURNAL_MAX)
 
+static const char *const register_mode_table[_REGISTER_MODE_MAX] = {
+	[REGISTER_NO] = "no",
+	[REGISTER_YES] = "yes",
+	[REGISTER_AUTO] = "auto",
+};
+DEFINE_STRING_TABLE(register_mode, RegisterMode, _REGISTER_MODE_MAX)
+
 void settings_init(Settings *s) {
 	*s = (Settings) {
 		.start_mode = START_PID1,
@@ -77,6 +84,7 @@ void settings_init(Settings *s) {
 		.timezone = TIMEZONE_AUTO,
 		.console_mode = _CONSOLE_MODE_INVALID,
 		.link_journal = LINK_JOURNAL_AUTO,
+		.register_mode = REGISTER_AUTO,
 	};
 }
 
@@ -89,5 +97,7 @@ void settings_done(Settings *s) {
 	free(s->chdir);
 	strv_free(s->environment);
 	free(s->user);
+	free(s->slice);
+	strv_free(s->properties);
 	settings_init(s);
 }

@@ -82,12 +82,21 @@ typedef enum TimezoneMode {
 	_TIMEZONE_MODE_INVALID = -EINVAL,
 } TimezoneMode;
 
+typedef enum RegisterMode {
+	REGISTER_NO,   /* never register with systemd-machined */
+	REGISTER_YES,  /* register, or fail */
+	REGISTER_AUTO, /* register when systemd-machined is reachable on the system bus */
+	_REGISTER_MODE_MAX,
+	_REGISTER_MODE_INVALID = -EINVAL,
+} RegisterMode;
+
 DECLARE_STRING_TABLE(start_mode, StartMode);
 DECLARE_STRING_TABLE(volatile_mode, VolatileMode);
 DECLARE_STRING_TABLE(console_mode, ConsoleMode);
 DECLARE_STRING_TABLE(resolv_conf_mode, ResolvConfMode);
 DECLARE_STRING_TABLE(timezone_mode, TimezoneMode);
 DECLARE_STRING_TABLE(link_journal, LinkJournal);
+DECLARE_STRING_TABLE(register_mode, RegisterMode);
 
 /* One bit per setting, for the mask of what the command line set. */
 typedef enum SettingMask {
@@ -133,6 +142,9 @@ typedef struct Settings {
 	bool notify_ready; /* READY=1 when the payload says so, not at start */
 	LinkJournal link_journal;
 	bool keep_unit;    /* berth runs as a unit of its own: a reboot exits 133 for it to restart */
+	RegisterMode register_mode;
+	char *slice;       /* the slice of the machine's scope; NULL: machine.slice */
+	char **properties; /* NAME=VALUE unit properties for the machine's scope (--property=) */
 	bool quiet;
 	uint64_t mask; /* SettingMask bits set by the command line */
 } Settings;
