@@ -350,13 +350,20 @@ static int parse_one(int c, const char *value, Settings *s) {
 	return -EINVAL;
 }
 
+/* '+': options end at the first non-option, so the command's own options are left alone.
+ * ':': a missing value is reported as ':', apart from unknown options. */
+#define SHORT_OPTIONS "+:hD:xM:abjE:u:qPS:"
+
+static bool is_short_option(int c) {
+	return c != '+' && c != ':' && strchr(SHORT_OPTIONS, c);
+}
+
 int options_parse(int argc, char *argv[], Settings *s) {
 	int c;
 
-	/* '+': options end at the first non-option, so the command's own options are left alone. */
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:hD:xM:abjE:u:qPS:", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, SHORT_OPTIONS, options, NULL)) >= 0) {
 		int r;
 
 		switch (c) {
@@ -367,11 +374,20 @@ int options_parse(int argc, char *argv[], Settings *s) {
 			printf("berth %s\n", PROJECT_VERSION);
 			return 1;
 		case '?':
-			if (optopt)
-				return log_invalid("Option '-%c' is unknown or lacks its value, see --help", optopt);
-			return log_invalid("Option '%s' is unknown or lacks its value, see --help", argv[optind - 1]);
+			/* optopt is the unknown short option; or, for a long option given a value it does
+			 * not take, that option's val; or 0 for an unknown or ambiguous long option. Long
+			 * options always advance optind, short ones in the middle of a group do not. */
+			if (optopt > 0 && optopt < 0x100 && !is_short_option(optopt))
+				return log_invalid("Option '-%c' is unknown, see --help", optopt);
+			if (optopt == 0)
+				return log_invalid("Option '%s' is unknown or ambiguous, see --help", argv[optind - 1]);
+			return log_invalid("Option '%.*s' takes no value", (int) strcspn(argv[optind - 1], "="),
+					   argv[optind - 1]);
 		case ':':
-			return log_invalid("Option '%s' needs a value", argv[optind - 1]);
+			/* A value can only be missing at the end: the option is the last word. */
+			if (strncmp(argv[optind - 1], "--", 2) == 0)
+				return log_invalid("Option '%s' needs a value", argv[optind - 1]);
+			return log_invalid("Option '-%c' needs a value", optopt);
 		default:
 			r = parse_one(c, optarg, s);
 			if (r != 0)

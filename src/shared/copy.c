@@ -135,6 +135,7 @@ static int copy_symlink(int src_dir, int dst_dir, const char *name, const struct
 }
 
 static int copy_node(int dst_dir, const char *name, const struct stat *st) {
+	struct timespec times[2] = { st->st_atim, st->st_mtim };
 	_cleanup_close_ int fd = -EBADF;
 
 	if (mknodat(dst_dir, name, st->st_mode, st->st_rdev) < 0)
@@ -145,7 +146,9 @@ static int copy_node(int dst_dir, const char *name, const struct stat *st) {
 		return -errno;
 	if (fchownat(fd, "", st->st_uid, st->st_gid, AT_EMPTY_PATH) < 0)
 		return -errno;
-	return fchmodat(dst_dir, name, st->st_mode & 07777, 0) < 0 ? -errno : 0;
+	if (fchmodat(dst_dir, name, st->st_mode & 07777, 0) < 0)
+		return -errno;
+	return utimensat(dst_dir, name, times, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
 }
 
 static int copy_dir_contents(CopyContext *c, int src_fd, int dst_fd, const char *rel);

@@ -125,15 +125,14 @@ bool path_is_absolute_and_normal(const char *path) {
 	if (!path || path[0] != '/')
 		return false;
 	for (const char *p = path; *p;) {
+		size_t slashes = strspn(p, "/"), n;
 		const char *e;
-		size_t n;
 
-		while (*p == '/')
-			p++;
+		if (slashes > 1)
+			return false;
+		p += slashes;
 		if (!*p)
 			break;
-		if (p > path + 1 && p[-2] == '/')
-			return false;
 		e = strchrnul(p, '/');
 		n = e - p;
 		if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
