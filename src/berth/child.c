@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/capability.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -26,6 +27,7 @@
 #include "os-release.h"
 #include "process-util.h"
 #include "rootfs.h"
+#include "seccomp-filter.h"
 #include "strv.h"
 #include "stub.h"
 #include "user.h"
@@ -210,13 +212,15 @@ static void exec_init(char * const *args) {
 	free(argv);
 }
 
-/* The last steps, in the process that becomes the command: user, environment, exec. */
-static _Noreturn void exec_payload(const ChildContext *c, bool take_tty) {
+/* The last steps, in the process that becomes the command: user, environment, exec. filtered: it
+ * runs under the system call filter already (the stub's). */
+static _Noreturn void exec_payload(const ChildContext *c, bool take_tty, bool filtered) {
 	const Settings *s = c->settings;
 	_cleanup_strv_free_ char **env = NULL, **host = NULL;
 	UserCreds user = {};
 	EnvironmentContext ec;
 	const char *cwd;
+	bool filter_first;
 	int console_fd, r;
 
 	if ((r = setup_stdio(c, take_tty, &console_fd)) < 0 || (r = user_lookup(s->user, &user)) < 0)
@@ -232,11 +236,19 @@ static _Noreturn void exec_payload(const ChildContext *c, bool take_tty) {
 	if (chdir(cwd) < 0)
 		child_fail(c, log_error_errno(errno, "Failed to change to directory '%s' (--chdir=): %m", cwd),
 			   EXIT_FAILURE, true);
+	/* The system call filter comes last, so that none of berth's own steps runs under it. But the
+	 * kernel takes a filter only from a process with CAP_SYS_ADMIN (or no_new_privs, which would
+	 * disarm the set-user-ID programs in the container), and a change to a user other than root
+	 * drops it: then the filter goes first, and the change of credentials runs under it. */
+	filter_first = user.uid != 0;
 	if ((r = caps_apply_bounding_set(caps_default_bounding_set(s->private_network))) < 0 ||
+	    (!filtered && filter_first && (r = seccomp_filter_apply(c->seccomp)) < 0) ||
 	    (r = user_change(&user)) < 0)
 		child_fail(c, r, EXIT_FAILURE, true);
 	/* A change of credentials clears the parent death signal: set it again. */
 	if (s->user && (r = die_with_parent(c)) < 0)
+		child_fail(c, r, EXIT_FAILURE, true);
+	if (!filtered && !filter_first && (r = seccomp_filter_apply(c->seccomp)) < 0)
 		child_fail(c, r, EXIT_FAILURE, true);
 	if ((r = stdio_finish(console_fd)) < 0)
 		child_fail(c, r, EXIT_FAILURE, true);
@@ -251,14 +263,36 @@ static _Noreturn void exec_payload(const ChildContext *c, bool take_tty) {
 	child_fail(c, -errno, exit_code_for_exec_error(-errno), false);
 }
 
+/* The stub only waits and forwards signals: it keeps CAP_KILL, for a command that runs as another
+ * user, and no other capability. */
+static int stub_drop_capabilities(void) {
+	cap_value_t keep = CAP_KILL;
+	cap_t caps = cap_init();
+	int r = 0;
+
+	if (!caps)
+		return log_error_errno(ENOMEM, "Out of memory");
+	if (cap_set_flag(caps, CAP_EFFECTIVE, 1, &keep, CAP_SET) < 0 ||
+	    cap_set_flag(caps, CAP_PERMITTED, 1, &keep, CAP_SET) < 0 || cap_set_proc(caps) < 0)
+		r = log_error_errno(errno, "Failed to drop the capabilities of the stub: %m");
+	cap_free(caps);
+	return r;
+}
+
 static _Noreturn void run_with_stub(const ChildContext *c) {
-	int console_fd;
+	int console_fd, r;
 	pid_t pid;
 
 	if (stub_block_signals() < 0)
 		child_fail(c, log_error_errno(errno, "Failed to block signals: %m"), EXIT_FAILURE, true);
 	if (setup_stdio(c, false, &console_fd) < 0)
 		child_fail(c, -EIO, EXIT_FAILURE, true);
+	/* The stub is a process of the container, which the command could trace and make do its
+	 * bidding: it gets the container's bounding set and system call filter too (the command
+	 * inherits both), and drops its capabilities once the command runs. */
+	if ((r = caps_apply_bounding_set(caps_default_bounding_set(c->settings->private_network))) < 0 ||
+	    (r = seccomp_filter_apply(c->seccomp)) < 0)
+		child_fail(c, r, EXIT_FAILURE, true);
 	pid = fork();
 	if (pid < 0)
 		child_fail(c, log_error_errno(errno, "Failed to start the command: %m"), EXIT_FAILURE, true);
@@ -266,8 +300,10 @@ static _Noreturn void run_with_stub(const ChildContext *c) {
 		(void) stub_unblock_signals();
 		if (setsid() < 0)
 			child_fail(c, log_error_errno(errno, "Failed to start a session: %m"), EXIT_FAILURE, true);
-		exec_payload(c, true);
+		exec_payload(c, true, true);
 	}
+	if ((r = stub_drop_capabilities()) < 0)
+		child_fail(c, r, EXIT_FAILURE, true);
 	/* The stub keeps nothing of berth's: exec of the command closes the rest. */
 	if (stdio_finish(console_fd) < 0)
 		child_fail(c, -EIO, EXIT_FAILURE, true);
@@ -308,5 +344,5 @@ _Noreturn void child_main(const ChildContext *c) {
 
 	if (c->settings->start_mode == START_PID2)
 		run_with_stub(c);
-	exec_payload(c, true);
+	exec_payload(c, true, false);
 }

@@ -8,6 +8,7 @@
 
 #include "host-files.h"
 #include "journal.h"
+#include "seccomp-filter.h"
 #include "settings.h"
 
 /* What the container's first process needs; it is a copy of berth's memory after clone, so
@@ -24,6 +25,7 @@ typedef struct ChildContext {
 	bool transient_machine_id;
 	JournalLink *journal;         /* likewise */
 	HostFiles *host_files;         /* the child's own copy: it fills in the detached mounts */
+	const SeccompFilter *seccomp;  /* compiled by berth: the child only loads it */
 } ChildContext;
 
 /* Messages from the child to berth on the sync socket. EOF means the command was executed. The

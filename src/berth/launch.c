@@ -14,6 +14,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "caps.h"
 #include "cgroup.h"
 #include "child.h"
 #include "console.h"
@@ -29,6 +30,7 @@
 #include "process-util.h"
 #include "register.h"
 #include "rootfs.h"
+#include "seccomp-filter.h"
 #include "supervisor.h"
 #include "tree.h"
 
@@ -41,6 +43,7 @@ typedef struct Launch {
 	char *host_os_release;
 	HostFiles host_files;
 	JournalLink journal;
+	SeccompFilter seccomp;
 	ConsoleMode console_mode;
 	int pty_master;
 	char *pty_path;
@@ -59,6 +62,7 @@ static void launch_done(Launch *l) {
 	free(l->host_os_release);
 	host_files_done(&l->host_files);
 	journal_link_done(&l->journal);
+	seccomp_filter_done(&l->seccomp);
 	closep(&l->pty_master);
 	free(l->pty_path);
 	closep(&l->pidfd);
@@ -115,6 +119,11 @@ static int prepare(Launch *l) {
 		return log_error_errno(errno, "Failed to create /run/berth: %m");
 	if (mkdir(ROOTFS_STAGING_DIR, 0700) < 0 && errno != EEXIST)
 		return log_error_errno(errno, "Failed to create %s: %m", ROOTFS_STAGING_DIR);
+	/* Compiled (or read from its cache) here, so the container's process only loads it. */
+	r = seccomp_filter_prepare(&(SeccompPolicy) { .capabilities = caps_default_bounding_set(s->private_network) },
+				   NULL, &l->seccomp);
+	if (r < 0)
+		return r;
 
 	l->console_mode = console_mode_pick(s->console_mode);
 	if (l->console_mode != CONSOLE_PIPE) {
@@ -275,6 +284,7 @@ static int clone_container(Launch *l, int *ret_sync_fd) {
 			.transient_machine_id = l->transient_machine_id,
 			.host_files = &l->host_files,
 			.journal = &l->journal,
+			.seccomp = &l->seccomp,
 		};
 		close(sync[0]);
 		child_main(&c);

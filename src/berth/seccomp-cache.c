@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "seccomp-cache.h"
+
+void seccomp_cache_name(const char *spec, char ret[SECCOMP_CACHE_NAME_SIZE]) {
+	sha256_hex(spec, strlen(spec), ret);
+	strcpy(ret + SHA256_HEX_SIZE - 1, ".bpf");
+}
+
+int seccomp_cache_check(const struct stat *st, uid_t owner) {
+	if (!S_ISREG(st->st_mode))
+		return -EBADFD;
+	/* Whoever else could write the file could choose what the container may do. */
+	if (st->st_uid != owner || (st->st_mode & (S_IWGRP | S_IWOTH)))
+		return -EPERM;
+	if (st->st_size <= 0 || st->st_size % sizeof(struct sock_filter) != 0 ||
+	    st->st_size / sizeof(struct sock_filter) > BPF_MAXINSNS)
+		return -EBADMSG;
+	return 0;
+}
+
+int seccomp_cache_open_dir(const char *path, uid_t owner, int *ret_fd) {
+	_cleanup_close_ int fd = -EBADF;
+	struct stat st;
+
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (st.st_uid != owner || (st.st_mode & (S_IWGRP | S_IWOTH)))
+		return -EPERM;
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+int seccomp_cache_read(int dir_fd, const char *name, uid_t owner, struct sock_filter **ret, size_t *ret_n) {
+	_cleanup_close_ int fd = -EBADF;
+	_cleanup_free_ struct sock_filter *insns = NULL;
+	struct stat st;
+	ssize_t n;
+	int r;
+
+	/* O_NONBLOCK: a FIFO put in the file's place must not hang berth before the check refuses it. */
+	fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	r = seccomp_cache_check(&st, owner);
+	if (r < 0)
+		return r;
+	insns = malloc(st.st_size);
+	if (!insns)
+		return -ENOMEM;
+	/* One read: the size is checked, and the file is only ever replaced, never rewritten. */
+	n = read(fd, insns, st.st_size);
+	if (n < 0)
+		return -errno;
+	if (n != st.st_size)
+		return -EBADMSG;
+	*ret = TAKE_PTR(insns);
+	*ret_n = (size_t) st.st_size / sizeof(struct sock_filter);
+	return 0;
+}
+
+static int write_all(int fd, const void *data, size_t size) {
+	const char *p = data;
+
+	while (size > 0) {
+		ssize_t n = write(fd, p, size);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		size -= (size_t) n;
+	}
+	return 0;
+}
+
+int seccomp_cache_write(int dir_fd, const char *name, const struct sock_filter *insns, size_t n) {
+	char tmp[SECCOMP_CACHE_NAME_SIZE + 16];
+	_cleanup_close_ int fd = -EBADF;
+	int r;
+
+	/* Each writer has its own temporary name; one left by a killed berth of the same PID is stale. */
+	snprintf(tmp, sizeof tmp, ".%s.%d", name, (int) getpid());
+	(void) unlinkat(dir_fd, tmp, 0);
+	fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	/* The mode must not depend on berth's umask. */
+	r = fchmod(fd, 0600) < 0 ? -errno : 0;
+	if (r >= 0)
+		r = write_all(fd, insns, n * sizeof(struct sock_filter));
+	if (r >= 0 && fsync(fd) < 0)
+		r = -errno;
+	if (r >= 0 && renameat(dir_fd, tmp, dir_fd, name) < 0)
+		r = -errno;
+	if (r < 0)
+		(void) unlinkat(dir_fd, tmp, 0);
+	return r;
+}

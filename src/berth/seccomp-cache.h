@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <linux/filter.h>
+#include <stddef.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "sha256.h"
+
+/* Compiled seccomp programs (classic BPF, as the kernel takes them), kept between runs so that a
+ * filter is compiled once, not at every start. A program is stored under the hash of the text it
+ * was compiled from (its specification), so a change of the filter, the architectures, libseccomp
+ * or berth makes a new file rather than reusing a stale one. The files are only trusted when the
+ * directory and the file belong to the cache's owner (root) and nobody else may write them. */
+
+#define SECCOMP_CACHE_DIR "/run/berth/seccomp"
+
+/* "<sha256 of the specification>.bpf" */
+#define SECCOMP_CACHE_NAME_SIZE (SHA256_HEX_SIZE + 4)
+void seccomp_cache_name(const char *spec, char ret[SECCOMP_CACHE_NAME_SIZE]);
+
+/* 0 when st describes a file that may hold a cached program of a cache owned by owner: a regular
+ * file of owner's that neither its group nor others may write, whose size is a whole number of
+ * instructions (1 to BPF_MAXINSNS). Otherwise a negative errno saying what is wrong. */
+int seccomp_cache_check(const struct stat *st, uid_t owner);
+
+/* Opens the cache directory path, made (mode 0700) if missing; refuses one that is not owner's or
+ * that others may write. */
+int seccomp_cache_open_dir(const char *path, uid_t owner, int *ret_fd);
+
+/* Reads the program stored as name: -ENOENT when there is none, or seccomp_cache_check's error. */
+int seccomp_cache_read(int dir_fd, const char *name, uid_t owner, struct sock_filter **ret, size_t *ret_n);
+
+/* Stores a program as name, mode 0600, atomically: readers see the old file or the whole new one. */
+int seccomp_cache_write(int dir_fd, const char *name, const struct sock_filter *insns, size_t n);

@@ -1,0 +1,676 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <elf.h>
+#include <link.h>
+#include <linux/capability.h>
+#include <linux/netlink.h>
+#include <linux/seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#if HAVE_SECCOMP
+#include <seccomp.h>
+#endif
+
+#include "log.h"
+#include "seccomp-cache.h"
+#include "seccomp-filter.h"
+#include "strv.h"
+#include "syscall-groups.h"
+
+/* Changes whenever the same specification would be compiled into a different program, so that
+ * cache files of an older berth are not taken for this one's. */
+#define SPEC_FORMAT 1
+
+#define NO_CAP (-1)
+
+/* What the container may call by default: systemd-nspawn's allow-list. An entry with a capability
+ * is allowed only when the payload's bounding set holds it: the kernel would refuse the call
+ * anyway, and a call the filter stops never reaches the kernel code behind it. */
+static const struct {
+	int capability;
+	const char *name;
+} default_allow[] = {
+	{ NO_CAP, "@aio" },
+	{ NO_CAP, "@basic-io" },
+	{ NO_CAP, "@chown" },
+	{ NO_CAP, "@default" },
+	{ NO_CAP, "@file-system" },
+	{ NO_CAP, "@io-event" },
+	{ NO_CAP, "@ipc" },
+	{ NO_CAP, "@mount" },
+	{ NO_CAP, "@network-io" },
+	{ NO_CAP, "@process" },
+	{ NO_CAP, "@resources" },
+	{ NO_CAP, "@setuid" },
+	{ NO_CAP, "@signal" },
+	{ NO_CAP, "@sync" },
+	{ NO_CAP, "@timer" },
+	{ CAP_SYS_TIME, "@clock" },
+	{ CAP_SYS_MODULE, "@module" },
+	{ CAP_SYS_RAWIO, "@raw-io" },
+	{ CAP_IPC_LOCK, "@memlock" },
+	/* Single calls of no group above that an OS's services use. */
+	{ NO_CAP, "brk" },
+	{ NO_CAP, "capget" },
+	{ NO_CAP, "capset" },
+	{ NO_CAP, "copy_file_range" },
+	{ NO_CAP, "fadvise64" },
+	{ NO_CAP, "fadvise64_64" },
+	{ NO_CAP, "flock" },
+	{ NO_CAP, "get_mempolicy" },
+	{ NO_CAP, "getcpu" },
+	{ NO_CAP, "getpriority" },
+	{ NO_CAP, "getrandom" },
+	{ NO_CAP, "ioctl" }, /* but see arg_rules */
+	{ NO_CAP, "ioprio_get" },
+	{ NO_CAP, "kcmp" },
+	{ NO_CAP, "madvise" },
+	{ NO_CAP, "mincore" },
+	{ NO_CAP, "mprotect" },
+	{ NO_CAP, "mremap" },
+	{ NO_CAP, "name_to_handle_at" },
+	{ NO_CAP, "oldolduname" },
+	{ NO_CAP, "olduname" },
+	{ NO_CAP, "personality" },
+	{ NO_CAP, "readahead" },
+	{ NO_CAP, "readdir" },
+	{ NO_CAP, "remap_file_pages" },
+	{ NO_CAP, "sched_get_priority_max" },
+	{ NO_CAP, "sched_get_priority_min" },
+	{ NO_CAP, "sched_getaffinity" },
+	{ NO_CAP, "sched_getattr" },
+	{ NO_CAP, "sched_getparam" },
+	{ NO_CAP, "sched_getscheduler" },
+	{ NO_CAP, "sched_rr_get_interval" },
+	{ NO_CAP, "sched_rr_get_interval_time64" },
+	{ NO_CAP, "sched_yield" },
+	{ NO_CAP, "seccomp" }, /* so that the container's own service manager can filter its services */
+	{ NO_CAP, "sendfile" },
+	{ NO_CAP, "sendfile64" },
+	{ NO_CAP, "setdomainname" },
+	{ NO_CAP, "setfsgid" },
+	{ NO_CAP, "setfsgid32" },
+	{ NO_CAP, "setfsuid" },
+	{ NO_CAP, "setfsuid32" },
+	{ NO_CAP, "sethostname" },
+	{ NO_CAP, "setpgid" },
+	{ NO_CAP, "setsid" },
+	{ NO_CAP, "splice" },
+	{ NO_CAP, "sysinfo" },
+	{ NO_CAP, "tee" },
+	{ NO_CAP, "umask" },
+	{ NO_CAP, "uname" },
+	{ NO_CAP, "userfaultfd" },
+	{ NO_CAP, "vmsplice" },
+	{ CAP_SYS_PACCT, "acct" },
+	{ CAP_SYS_PTRACE, "process_vm_readv" }, /* also in @ipc: the kernel checks ptrace access */
+	{ CAP_SYS_PTRACE, "process_vm_writev" },
+	{ CAP_SYS_PTRACE, "ptrace" },
+	{ CAP_SYS_BOOT, "reboot" }, /* in a PID namespace it only ends the container's init */
+	{ CAP_SYSLOG, "syslog" },
+	{ CAP_SYS_TTY_CONFIG, "vhangup" },
+};
+
+/* Refused by default, and why. Every call libseccomp knows that no entry above allows fails with
+ * EPERM; these are the ones that matter:
+ *
+ *   @clock            (without CAP_SYS_TIME) the clock is the host's: no namespace separates it
+ *   @cpu-emulation    vm86 mode and LDT segments: old CPU modes, no use in a container, and a
+ *                     long history of kernel bugs
+ *   @debug            perf_event_open observes the whole host (and is a side channel);
+ *                     pidfd_getfd takes another process's file descriptors; lookup_dcookie
+ *                     resolves kernel profiling cookies. ptrace comes with CAP_SYS_PTRACE
+ *   @keyring          the kernel's keyrings are not namespaced: keys would be shared with the
+ *                     host and the other containers
+ *   @memlock          (without CAP_IPC_LOCK) locked memory is taken from the host for good
+ *   @module           (without CAP_SYS_MODULE) a module runs in the host's kernel
+ *   @obsolete         calls no program needs, most not even implemented: only attack surface
+ *   @pkey             memory protection keys: nothing in an OS needs them
+ *   @raw-io           (without CAP_SYS_RAWIO) I/O ports and PCI configuration space are the
+ *                     host's hardware
+ *   @swap             swap space is the host's, shared by all its processes
+ *   kexec_load, kexec_file_load
+ *                     would replace the host's kernel (reboot itself is allowed, see above)
+ *   bpf               BPF programs and maps are not namespaced, and the verifier is a large
+ *                     attack surface
+ *   fanotify_init, fanotify_mark
+ *                     watch whole mounts and file systems, the host's among them
+ *   open_by_handle_at opens a file by its handle, past the container's root and mounts: how
+ *                     the "shocker" escape read the host's files (name_to_handle_at is harmless)
+ *   quotactl          the quotas of the host's file systems
+ *   nfsservctl        gone from the kernel
+ *   acct              (without CAP_SYS_PACCT) process accounting is host-wide
+ *   syslog            (without CAP_SYSLOG) the host's kernel log
+ *
+ * and, by argument (arg_rules):
+ *
+ *   ioctl TIOCSTI     pushes bytes into a terminal's input as if typed there: a process could type
+ *                     commands into a terminal it shares with a more privileged one
+ *   ioctl TIOCLINUX   the same through the selection and paste of a virtual console
+ *   socket(AF_NETLINK, *, NETLINK_AUDIT)
+ *                     fails with EAFNOSUPPORT: audit is not namespaced, and its tools read this
+ *                     error as "this kernel has no audit" and carry on. Not on i386, where socket
+ *                     calls may also go through socketcall(), whose arguments are in memory
+ */
+
+/* Rules on arguments. They live in a program of their own: in one program with an allow-list,
+ * libseccomp lets the unconditional rule for ioctl win over them. Arguments are compared on their
+ * low 32 bits: the kernel takes ioctl's request as an unsigned int and socket's family and
+ * protocol as ints, so it ignores the upper half of the register, and a 64-bit comparison would
+ * let a caller slip past by setting a bit there. */
+typedef struct ArgRule {
+	const char *syscall;
+	int error;
+	unsigned n_args;
+	struct {
+		unsigned index;
+		uint32_t value;
+	} args[2];
+} ArgRule;
+
+static const ArgRule arg_rules[] = {
+	{ "ioctl", EPERM, 1, { { 1, TIOCSTI } } },
+	{ "ioctl", EPERM, 1, { { 1, TIOCLINUX } } },
+	{ "socket", EAFNOSUPPORT, 2, { { 0, AF_NETLINK }, { 2, NETLINK_AUDIT } } },
+};
+
+enum {
+	PROGRAM_ALLOW_LIST,
+	PROGRAM_ARGUMENTS,
+	_PROGRAM_MAX,
+};
+
+/* Calls not known to libseccomp fail with ENOSYS, not EPERM: they are newer than this filter (or
+ * than libseccomp's tables), and C libraries try a new call first and fall back to an older one
+ * only on ENOSYS (fchmodat2, clone3, statx, ...). EPERM there would break programs that work
+ * on older kernels, so every call libseccomp knows and the filter does not allow gets an EPERM
+ * rule of its own, and the default action is ENOSYS. */
+#define DEFAULT_ERROR ENOSYS
+#define KNOWN_ERROR EPERM
+
+_Static_assert(_PROGRAM_MAX <= SECCOMP_PROGRAMS_MAX, "SECCOMP_PROGRAMS_MAX too small");
+
+/* ---- the policy ---- */
+
+typedef struct NameSet {
+	const char **names;
+	size_t n, allocated;
+} NameSet;
+
+static int name_set_add(NameSet *s, const char *item, unsigned depth) {
+	const SyscallGroup *g;
+
+	if (item[0] != '@') {
+		if (s->n == s->allocated) {
+			size_t a = s->allocated ? s->allocated * 2 : 512;
+			const char **n = realloc(s->names, a * sizeof(char *));
+			if (!n)
+				return log_error_errno(ENOMEM, "Out of memory");
+			s->names = n;
+			s->allocated = a;
+		}
+		s->names[s->n++] = item;
+		return 0;
+	}
+	g = syscall_group_find(item);
+	if (!g)
+		return log_error_errno(EINVAL, "Unknown system call group '%s'", item);
+	if (depth > 8)
+		return log_error_errno(ELOOP, "System call group '%s' nests too deep", item);
+	for (const char *const *m = g->syscalls; *m; m++) {
+		int r = name_set_add(s, *m, depth + 1);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int compare_names(const void *a, const void *b) {
+	return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+static void name_set_sort(NameSet *s) {
+	size_t k = 0;
+
+	if (s->n == 0)
+		return;
+	qsort(s->names, s->n, sizeof(char *), compare_names);
+	for (size_t i = 1; i < s->n; i++)
+		if (!streq(s->names[i], s->names[k]))
+			s->names[++k] = s->names[i];
+	s->n = k + 1;
+}
+
+static bool name_set_contains(const NameSet *s, const char *name) {
+	return s->n > 0 && bsearch(&name, s->names, s->n, sizeof(char *), compare_names);
+}
+
+int seccomp_policy_allowed(const SeccompPolicy *policy, const char ***ret, size_t *ret_n) {
+	NameSet allow = {}, deny = {};
+	size_t k = 0;
+	int r = 0;
+
+	for (size_t i = 0; r >= 0 && i < ELEMENTSOF(default_allow); i++) {
+		int cap = default_allow[i].capability;
+		if (cap == NO_CAP || (policy->capabilities & (UINT64_C(1) << cap)))
+			r = name_set_add(&allow, default_allow[i].name, 0);
+	}
+	STRV_FOREACH(p, policy->allow)
+		if (r >= 0)
+			r = name_set_add(&allow, *p, 0);
+	STRV_FOREACH(p, policy->deny)
+		if (r >= 0)
+			r = name_set_add(&deny, *p, 0);
+	if (r < 0) {
+		free(allow.names);
+		free(deny.names);
+		return r;
+	}
+	name_set_sort(&allow);
+	name_set_sort(&deny);
+	for (size_t i = 0; i < allow.n; i++)
+		if (!name_set_contains(&deny, allow.names[i]))
+			allow.names[k++] = allow.names[i];
+	free(deny.names);
+	*ret = allow.names;
+	*ret_n = k;
+	return 0;
+}
+
+/* ---- architectures and libseccomp ---- */
+
+#if HAVE_SECCOMP
+
+/* The ABIs whose programs the host's CPU runs, berth's own first; one filter holds them all, so
+ * they share a byte order. first_nr: where the ABI's system call numbers start (x32 shares
+ * x86-64's audit architecture and sets bit 30 in the number). Elsewhere only berth's own ABI is
+ * filtered, and calls of any other are killed. */
+typedef struct LocalArch {
+	uint32_t token;
+	const char *name;
+	int first_nr;
+} LocalArch;
+
+static const LocalArch local_arches[] = {
+#if defined(__x86_64__) && defined(__ILP32__)
+	{ SCMP_ARCH_X32, "x32", 0x40000000 },
+	{ SCMP_ARCH_X86_64, "x86-64", 0 },
+	{ SCMP_ARCH_X86, "x86", 0 },
+#elif defined(__x86_64__)
+	{ SCMP_ARCH_X86_64, "x86-64", 0 },
+	{ SCMP_ARCH_X86, "x86", 0 },
+	{ SCMP_ARCH_X32, "x32", 0x40000000 },
+#elif defined(__i386__)
+	{ SCMP_ARCH_X86, "x86", 0 },
+#elif defined(__aarch64__)
+	{ SCMP_ARCH_AARCH64, "arm64", 0 },
+	{ SCMP_ARCH_ARM, "arm", 0 },
+#elif defined(__arm__)
+	{ SCMP_ARCH_ARM, "arm", 0 },
+#elif defined(__s390x__)
+	{ SCMP_ARCH_S390X, "s390x", 0 },
+	{ SCMP_ARCH_S390, "s390", 0 },
+#elif defined(__powerpc64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	{ SCMP_ARCH_PPC64LE, "ppc64-le", 0 },
+#elif defined(__powerpc64__)
+	{ SCMP_ARCH_PPC64, "ppc64", 0 },
+	{ SCMP_ARCH_PPC, "ppc", 0 },
+#elif defined(__riscv) && __riscv_xlen == 64
+	{ SCMP_ARCH_RISCV64, "riscv64", 0 },
+#else
+	{ SCMP_ARCH_NATIVE, "native", 0 },
+#endif
+};
+
+/* How many numbers from first_nr to ask libseccomp about: every ABI has fewer calls. */
+#define SYSCALL_NR_SPAN 1024
+
+static void seccomp_releasep(scmp_filter_ctx *ctx) {
+	if (*ctx)
+		seccomp_release(*ctx);
+}
+
+static void print_platform(FILE *f) {
+	const struct scmp_version *v = seccomp_version();
+
+	fprintf(f, "libseccomp %u.%u.%u\narchitectures", v->major, v->minor, v->micro);
+	for (size_t i = 0; i < ELEMENTSOF(local_arches); i++)
+		fprintf(f, " %s", local_arches[i].name);
+	fputs("\nbad-architecture kill\noptimize 2\n", f);
+}
+
+/* Whether the kernel takes seccomp filters: asking for filter mode without a program fails with
+ * EFAULT where it does, EINVAL where it does not. */
+static bool kernel_has_seccomp(void) {
+	return prctl(PR_GET_SECCOMP, 0, 0, 0, 0) >= 0 &&
+	       prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, NULL, 0, 0) < 0 && errno == EFAULT;
+}
+
+/* A filter for one ABI. The child loads the programs itself (seccomp_filter_apply), so
+ * libseccomp's no_new_privs setting does not matter; it is set off so it is never applied by
+ * mistake. The binary tree makes a lookup among hundreds of rules a few comparisons. */
+static int arch_context(const LocalArch *a, uint32_t default_action, scmp_filter_ctx *ret) {
+	_cleanup_(seccomp_releasep) scmp_filter_ctx ctx = seccomp_init(default_action);
+	int r;
+
+	if (!ctx)
+		return -ENOMEM;
+	if (a->token != SCMP_ARCH_NATIVE && a->token != seccomp_arch_native()) {
+		r = seccomp_arch_remove(ctx, SCMP_ARCH_NATIVE);
+		if (r < 0 || (r = seccomp_arch_add(ctx, a->token)) < 0)
+			return r;
+	}
+	r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	if (r < 0 || (r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2)) < 0)
+		return r;
+	*ret = TAKE_PTR(ctx);
+	return 0;
+}
+
+/* Adds a rule for name on ABI a, without libseccomp's rewriting of arguments for calls that i386
+ * multiplexes through socketcall() and ipc(). A call unknown to libseccomp or absent on the ABI
+ * gets no rule; nor does a multiplexed one whose arguments matter: they lie in memory there, out
+ * of the filter's sight. */
+static int add_rule(scmp_filter_ctx ctx, const LocalArch *a, uint32_t action, const char *name,
+		    unsigned n_args, const struct scmp_arg_cmp *args) {
+	int nr = seccomp_syscall_resolve_name(name), r;
+
+	if (nr == __NR_SCMP_ERROR || (n_args > 0 && seccomp_syscall_resolve_name_arch(a->token, name) < 0))
+		return 0;
+	r = seccomp_rule_add_exact_array(ctx, action, nr, n_args, args);
+	if (r == -EDOM || r == -EEXIST)
+		return 0;
+	if (r < 0)
+		return log_error_errno(r, "Failed to add a rule for '%s' on %s to the system call filter: %m",
+				       name, a->name);
+	return 0;
+}
+
+static int add_allow_list(scmp_filter_ctx ctx, const LocalArch *a, const NameSet *allowed) {
+	int r;
+
+	for (size_t i = 0; i < allowed->n; i++) {
+		r = add_rule(ctx, a, SCMP_ACT_ALLOW, allowed->names[i], 0, NULL);
+		if (r < 0)
+			return r;
+	}
+	for (int i = 0; i < SYSCALL_NR_SPAN; i++) {
+		_cleanup_free_ char *name = seccomp_syscall_resolve_num_arch(a->token, a->first_nr + i);
+		if (!name || name_set_contains(allowed, name))
+			continue;
+		r = add_rule(ctx, a, SCMP_ACT_ERRNO(KNOWN_ERROR), name, 0, NULL);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int add_arg_rules(scmp_filter_ctx ctx, const LocalArch *a) {
+	for (size_t i = 0; i < ELEMENTSOF(arg_rules); i++) {
+		const ArgRule *rule = &arg_rules[i];
+		struct scmp_arg_cmp cmp[ELEMENTSOF(rule->args)];
+		int r;
+
+		for (unsigned j = 0; j < rule->n_args; j++)
+			cmp[j] = SCMP_CMP32(rule->args[j].index, SCMP_CMP_MASKED_EQ, UINT32_MAX, rule->args[j].value);
+		r = add_rule(ctx, a, SCMP_ACT_ERRNO(rule->error), rule->syscall, rule->n_args, cmp);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* libseccomp writes the program to a file descriptor: a memfd, read back into memory. */
+static int export_program(scmp_filter_ctx ctx, SeccompProgram *ret) {
+	_cleanup_close_ int fd = memfd_create("berth-seccomp", MFD_CLOEXEC);
+	_cleanup_free_ struct sock_filter *insns = NULL;
+	off_t size;
+	int r;
+
+	if (fd < 0)
+		return -errno;
+	r = seccomp_export_bpf(ctx, fd);
+	if (r < 0)
+		return r;
+	size = lseek(fd, 0, SEEK_END);
+	if (size < 0)
+		return -errno;
+	if (size == 0 || size % sizeof(struct sock_filter) != 0 || size / sizeof(struct sock_filter) > BPF_MAXINSNS)
+		return -E2BIG;
+	insns = malloc(size);
+	if (!insns)
+		return -ENOMEM;
+	if (pread(fd, insns, size, 0) != size)
+		return -EIO;
+	*ret = (SeccompProgram) { .insns = TAKE_PTR(insns), .n_insns = size / sizeof(struct sock_filter) };
+	return 0;
+}
+
+static int compile_program(size_t program, const NameSet *allowed, SeccompProgram *ret) {
+	_cleanup_(seccomp_releasep) scmp_filter_ctx all = NULL;
+	uint32_t default_action = program == PROGRAM_ALLOW_LIST ? SCMP_ACT_ERRNO(DEFAULT_ERROR) : SCMP_ACT_ALLOW;
+	int r;
+
+	/* libseccomp adds exact rules to a filter of one ABI only: one filter each, merged. */
+	for (size_t i = 0; i < ELEMENTSOF(local_arches); i++) {
+		_cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
+		const LocalArch *a = &local_arches[i];
+
+		r = arch_context(a, default_action, &ctx);
+		if (r < 0)
+			return log_error_errno(r, "Failed to set up the system call filter for %s: %m", a->name);
+		r = program == PROGRAM_ALLOW_LIST ? add_allow_list(ctx, a, allowed) : add_arg_rules(ctx, a);
+		if (r < 0)
+			return r;
+		if (!all) {
+			all = TAKE_PTR(ctx);
+			continue;
+		}
+		r = seccomp_merge(all, ctx);
+		if (r < 0)
+			return log_error_errno(r, "Failed to add %s to the system call filter: %m", a->name);
+		ctx = NULL; /* merged into all, and released */
+	}
+	r = export_program(all, ret);
+	if (r < 0)
+		return log_error_errno(r, "Failed to compile the system call filter: %m");
+	return 0;
+}
+
+#else
+
+static void print_platform(FILE *f) {
+	fputs("libseccomp none\n", f);
+}
+
+#endif
+
+/* ---- specification, cache, loading ---- */
+
+/* The GNU build ID of the running program, which changes with each build: a program compiled by
+ * one build of berth is not taken for another's, even of the same version. The first object
+ * dl_iterate_phdr() reports is the program; its notes are mapped, so nothing is read from disk. */
+static int find_build_id(struct dl_phdr_info *info, size_t size, void *userdata) {
+	FILE *f = userdata;
+
+	for (unsigned i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		const char *p = (const char *) (info->dlpi_addr + ph->p_vaddr), *end = p + ph->p_memsz;
+
+		if (ph->p_type != PT_NOTE)
+			continue;
+		while (p + sizeof(ElfW(Nhdr)) <= end) {
+			const ElfW(Nhdr) *n = (const ElfW(Nhdr) *) p;
+			const unsigned char *desc = (const unsigned char *) p + sizeof *n + ((n->n_namesz + 3) & ~3U);
+
+			if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 && memcmp(p + sizeof *n, "GNU", 4) == 0 &&
+			    (const char *) desc + n->n_descsz <= end) {
+				fputs("build ", f);
+				for (unsigned j = 0; j < n->n_descsz; j++)
+					fprintf(f, "%02x", desc[j]);
+				fputc('\n', f);
+				return 1;
+			}
+			p = (const char *) desc + ((n->n_descsz + 3) & ~3U);
+		}
+	}
+	fputs("build unknown\n", f);
+	return 1;
+}
+
+static int render_spec(size_t program, const NameSet *allowed, char **ret) {
+	_cleanup_free_ char *buf = NULL;
+	size_t size = 0;
+	FILE *f;
+
+	if (program >= _PROGRAM_MAX)
+		return -EINVAL;
+	f = open_memstream(&buf, &size);
+	if (!f)
+		return -ENOMEM;
+	fprintf(f, "berth system call filter, format %d\nberth %s\n", SPEC_FORMAT, PROJECT_VERSION);
+	(void) dl_iterate_phdr(find_build_id, f);
+	print_platform(f);
+	fprintf(f, "program %zu of %d\n", program + 1, _PROGRAM_MAX);
+	if (program == PROGRAM_ALLOW_LIST) {
+		fprintf(f, "default errno %d\nknown errno %d\n", DEFAULT_ERROR, KNOWN_ERROR);
+		for (size_t i = 0; i < allowed->n; i++)
+			fprintf(f, "allow %s\n", allowed->names[i]);
+	} else {
+		fputs("default allow\n", f);
+		for (size_t i = 0; i < ELEMENTSOF(arg_rules); i++) {
+			fprintf(f, "errno %d %s", arg_rules[i].error, arg_rules[i].syscall);
+			for (unsigned j = 0; j < arg_rules[i].n_args; j++)
+				fprintf(f, " arg%u&0xffffffff==%#x", arg_rules[i].args[j].index, arg_rules[i].args[j].value);
+			fputc('\n', f);
+		}
+	}
+	if (fclose(f) != 0)
+		return -ENOMEM;
+	*ret = TAKE_PTR(buf);
+	return 0;
+}
+
+int seccomp_filter_spec(const SeccompPolicy *policy, size_t program, char **ret) {
+	NameSet allowed = {};
+	int r;
+
+	r = seccomp_policy_allowed(policy, &allowed.names, &allowed.n);
+	if (r < 0)
+		return r;
+	r = render_spec(program, &allowed, ret);
+	free(allowed.names);
+	return r;
+}
+
+void seccomp_filter_done(SeccompFilter *f) {
+	for (size_t i = 0; i < f->n_programs; i++)
+		free(f->programs[i].insns);
+	*f = (SeccompFilter) {};
+}
+
+#if HAVE_SECCOMP
+
+/* One program: from the cache when it holds a good copy, else compiled and stored there. */
+static int get_program(size_t program, const NameSet *allowed, const char *cache_dir, int cache_fd,
+		       SeccompProgram *ret) {
+	_cleanup_free_ char *spec = NULL;
+	char name[SECCOMP_CACHE_NAME_SIZE];
+	int r;
+
+	r = render_spec(program, allowed, &spec);
+	if (r < 0)
+		return log_error_errno(r, "Failed to describe the system call filter: %m");
+	seccomp_cache_name(spec, name);
+	if (cache_fd >= 0) {
+		r = seccomp_cache_read(cache_fd, name, geteuid(), &ret->insns, &ret->n_insns);
+		if (r >= 0) {
+			log_debug("Using the system call filter cached in '%s/%s'", cache_dir, name);
+			return 0;
+		}
+		if (r != -ENOENT)
+			log_warning_errno(r, "Ignoring the cached system call filter '%s/%s': %m", cache_dir, name);
+	}
+	r = compile_program(program, allowed, ret);
+	if (r < 0)
+		return r;
+	if (cache_fd < 0)
+		return 0;
+	r = seccomp_cache_write(cache_fd, name, ret->insns, ret->n_insns);
+	if (r < 0)
+		log_warning_errno(r, "Failed to store the system call filter in '%s/%s', ignoring: %m", cache_dir, name);
+	else
+		log_debug("Compiled the system call filter into '%s/%s' (%zu instructions)", cache_dir, name,
+			  ret->n_insns);
+	return 0;
+}
+
+int seccomp_filter_prepare(const SeccompPolicy *policy, const char *cache_dir, SeccompFilter *ret) {
+	SeccompFilter f = {};
+	NameSet allowed = {};
+	_cleanup_close_ int cache_fd = -EBADF;
+	int r;
+
+	if (!kernel_has_seccomp()) {
+		log_debug("The kernel has no seccomp filters, running the container without a system call filter");
+		*ret = f;
+		return 0;
+	}
+	r = seccomp_policy_allowed(policy, &allowed.names, &allowed.n);
+	if (r < 0)
+		return r;
+	/* berth runs as root: only its own files are trusted. */
+	cache_dir = cache_dir ?: SECCOMP_CACHE_DIR;
+	r = seccomp_cache_open_dir(cache_dir, geteuid(), &cache_fd);
+	if (r < 0)
+		log_warning_errno(r, "Failed to use '%s' for compiled system call filters, ignoring: %m", cache_dir);
+	for (size_t i = 0; i < _PROGRAM_MAX; i++) {
+		r = get_program(i, &allowed, cache_dir, cache_fd, &f.programs[i]);
+		if (r < 0)
+			break;
+		f.n_programs++;
+	}
+	free(allowed.names);
+	if (r < 0) {
+		seccomp_filter_done(&f);
+		return r;
+	}
+	*ret = f;
+	return 0;
+}
+
+/* No flags: one thread needs no TSYNC, and the kernel's default for speculative store bypass
+ * mitigation under seccomp stays as the host configured it. */
+int seccomp_filter_apply(const SeccompFilter *f) {
+	for (size_t i = 0; i < f->n_programs; i++) {
+		struct sock_fprog prog = {
+			.len = (unsigned short) f->programs[i].n_insns,
+			.filter = f->programs[i].insns,
+		};
+		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+			return log_error_errno(errno, "Failed to load the system call filter: %m");
+	}
+	return 0;
+}
+
+#else
+
+int seccomp_filter_prepare(const SeccompPolicy *policy, const char *cache_dir, SeccompFilter *ret) {
+	log_debug("Built without seccomp support, running the container without a system call filter");
+	*ret = (SeccompFilter) {};
+	return 0;
+}
+
+int seccomp_filter_apply(const SeccompFilter *f) {
+	log_debug("Built without seccomp support, no system call filter to load");
+	return 0;
+}
+
+#endif
