@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* berth's command line: every option lands in its Settings field, in all its spellings; every bad
  * value is refused with a message naming the option; options_verify() refuses the conflicts. */
+#include <linux/capability.h>
 #include <signal.h>
+#include <sys/personality.h>
 
+#include "caps.h"
+#include "nspawn-file.h"
 #include "options.h"
 #include "settings.h"
 #include "strv.h"
 #include "tests.h"
 
+#define CAP(c) (UINT64_C(1) << (c))
 #define UUID_HEX "0123456789abcdef0123456789abcdef"
 #define UUID_DASHED "01234567-89ab-cdef-0123-456789abcdef"
 
@@ -754,10 +759,151 @@ static int test_verify_accepts(void) {
 	return 0;
 }
 
+/* The security and resource options: lists add up, bad values name the option, "help" lists. */
+static int test_security_resources(void) {
+	_cleanup_parsed_ Parsed p = PARSED_INIT;
+	uint64_t def = caps_default_bounding_set(false);
+
+	PARSE(&p, "-D", "/srv/a", "--capability=CAP_SYS_TIME,cap_sys_module", "--capability=CAP_IPC_LOCK",
+	      "--drop-capability=CAP_MKNOD CAP_NET_RAW", "--ambient-capability=CAP_NET_BIND_SERVICE",
+	      "--no-new-privileges=yes");
+	ASSERT_EQ_U64(p.s.capabilities, (def | CAP(CAP_SYS_TIME) | CAP(CAP_SYS_MODULE) | CAP(CAP_IPC_LOCK)) &
+						~(CAP(CAP_MKNOD) | CAP(CAP_NET_RAW)));
+	ASSERT_EQ_U64(p.s.ambient_capabilities, CAP(CAP_NET_BIND_SERVICE));
+	ASSERT_TRUE(p.s.no_new_privileges);
+	ASSERT_EQ_INT(p.s.mask, SETTING_DIRECTORY | SETTING_CAPABILITY | SETTING_NO_NEW_PRIVILEGES);
+	PARSE(&p, "-D", "/srv/a", "--private-network");
+	ASSERT_EQ_U64(p.s.capabilities, def | CAP(CAP_NET_ADMIN));
+	PARSE(&p, "-D", "/srv/a", "--private-network", "--drop-capability=all");
+	ASSERT_EQ_U64(p.s.capabilities, 0);
+
+	PARSE(&p, "-D", "/srv/a", "--system-call-filter=@clock bpf", "--system-call-filter=~@swap",
+	      "--system-call-filter=~bpf");
+	ASSERT_TRUE(strv_contains(p.s.syscall_allow, "@clock") && strv_contains(p.s.syscall_allow, "bpf"));
+	ASSERT_TRUE(strv_length(p.s.syscall_deny) == 2 && strv_contains(p.s.syscall_deny, "bpf"));
+	ASSERT_EQ_INT(p.s.mask, SETTING_DIRECTORY | SETTING_SYSCALL_FILTER);
+
+	PARSE(&p, "-D", "/srv/a", "--rlimit=NOFILE=512:1024", "--rlimit=RLIMIT_CPU=infinity",
+	      "--oom-score-adjust=-500", "--cpu-affinity=0,2-3", "--personality=x86");
+	ASSERT_EQ_INT(p.s.rlimits_set, (1 << RLIMIT_NOFILE) | (1 << RLIMIT_CPU));
+	ASSERT_EQ_U64(p.s.rlimits[RLIMIT_NOFILE].rlim_cur, 512);
+	ASSERT_EQ_U64(p.s.rlimits[RLIMIT_NOFILE].rlim_max, 1024);
+	ASSERT_EQ_U64(p.s.rlimits[RLIMIT_CPU].rlim_max, RLIM_INFINITY);
+	ASSERT_EQ_INT(p.s.oom_score_adjust, -500);
+	ASSERT_TRUE(p.s.oom_score_adjust_set);
+	ASSERT_TRUE(CPU_ISSET_S(3, p.s.cpu_affinity_size, p.s.cpu_affinity) &&
+		    !CPU_ISSET_S(1, p.s.cpu_affinity_size, p.s.cpu_affinity));
+	ASSERT_EQ_INT(p.s.personality, PER_LINUX32);
+
+	PARSE(&p, "-D", "/srv/a", "--settings=override");
+	ASSERT_EQ_INT(p.s.settings_mode, SETTINGS_FILE_OVERRIDE);
+	PARSE(&p, "-D", "/srv/a", "--settings=false");
+	ASSERT_EQ_INT(p.s.settings_mode, SETTINGS_FILE_NO);
+
+	ASSERT_PARSE_FAILS("--capability=", "-D", "/x", "--capability=CAP_NOPE");
+	ASSERT_PARSE_FAILS("--ambient-capability=", "-D", "/x", "--ambient-capability=all");
+	ASSERT_PARSE_FAILS("--no-new-privileges=", "-D", "/x", "--no-new-privileges=maybe");
+	ASSERT_PARSE_FAILS("--system-call-filter=", "-D", "/x", "--system-call-filter=@nope");
+	ASSERT_PARSE_FAILS("--system-call-filter=", "-D", "/x", "--system-call-filter=~Bad-Name");
+	ASSERT_PARSE_FAILS("--rlimit=", "-D", "/x", "--rlimit=NOFILE");
+	ASSERT_PARSE_FAILS("--rlimit=", "-D", "/x", "--rlimit=NOPE=1");
+	ASSERT_PARSE_FAILS("--rlimit=NOFILE", "-D", "/x", "--rlimit=NOFILE=10:5");
+	ASSERT_PARSE_FAILS("--oom-score-adjust=", "-D", "/x", "--oom-score-adjust=1001");
+	ASSERT_PARSE_FAILS("--cpu-affinity=", "-D", "/x", "--cpu-affinity=3-1");
+	ASSERT_PARSE_FAILS("--personality=", "-D", "/x", "--personality=sparc");
+	ASSERT_PARSE_FAILS("--settings=", "-D", "/x", "--settings=maybe");
+	ASSERT_VERIFY_FAILS("--ambient-capability=", "-D", "/x", "--ambient-capability=CAP_SYS_TIME");
+	ASSERT_VERIFY_FAILS("--ambient-capability=", "-D", "/x", "-b", "--ambient-capability=CAP_NET_RAW");
+	VERIFY(&p, "-D", "/x", "--capability=CAP_SYS_TIME", "--ambient-capability=CAP_SYS_TIME");
+
+	for (const char *const *o = (const char *const[]) { "--capability=help", "--system-call-filter=help",
+							    "--rlimit=help", "--settings=help", NULL };
+	     *o; o++) {
+		if (run(&p, (const char *const[]) { "-D", "/x", *o, NULL }, false) < 0)
+			return -1;
+		ASSERT_EQ_INT(p.r, 1);
+		ASSERT_STREQ(p.err, "");
+		ASSERT_TRUE(strlen(p.out) > 0);
+	}
+	ASSERT_CONTAINS(p.out, "override\n");
+	return 0;
+}
+
+static int check_mount(const NspawnMount *m, NspawnMountType type, const char *source, const char *dest,
+		       bool read_only) {
+	ASSERT_EQ_INT(m->type, type);
+	if (!streq_ptr(m->source, source))
+		TEST_FAIL("source '%s', expected '%s'", m->source ?: "(null)", source ?: "(null)");
+	ASSERT_STREQ(m->destination, dest);
+	ASSERT_EQ_INT(m->read_only, read_only);
+	return 0;
+}
+
+static int test_mounts(void) {
+	_cleanup_parsed_ Parsed p = PARSED_INIT;
+	_cleanup_free_ char *cwd = getcwd(NULL, 0), *relative = NULL;
+
+	ASSERT_NOT_NULL(cwd);
+	ASSERT_TRUE(asprintf(&relative, "%s/rel", streq(cwd, "/") ? "" : cwd) > 0);
+	/* Kept in the command line's order; each option's own syntax, as its .nspawn key's. */
+	PARSE(&p, "-D", "/x", "--bind=/srv/a", "--bind-ro=/srv/b:/b:norbind,rootidmap", "--tmpfs=/t:mode=0700,size=1M",
+	      "--overlay=/l1:/l2:/up:/o", "--overlay-ro=+/l:+/u", "--inaccessible=/secret", "--bind=+/x:/y",
+	      "--bind=:/tmp/z", "--tmpfs=/u", "--bind=rel:/r:idmap", "--overlay=/l::/v", "--pivot-root=/new:/old");
+	ASSERT_EQ_U64(p.s.n_mounts, 11);
+	ASSERT_PASS(check_mount(&p.s.mounts[0], NSPAWN_MOUNT_BIND, "/srv/a", "/srv/a", false));
+	ASSERT_TRUE(p.s.mounts[0].recursive);
+	ASSERT_EQ_INT(p.s.mounts[0].idmap, BIND_IDMAP_NONE);
+	ASSERT_PASS(check_mount(&p.s.mounts[1], NSPAWN_MOUNT_BIND, "/srv/b", "/b", true));
+	ASSERT_FALSE(p.s.mounts[1].recursive);
+	ASSERT_EQ_INT(p.s.mounts[1].idmap, BIND_IDMAP_HOST_OWNER);
+	ASSERT_PASS(check_mount(&p.s.mounts[2], NSPAWN_MOUNT_TMPFS, NULL, "/t", false));
+	ASSERT_STREQ(p.s.mounts[2].options, "mode=0700,size=1M");
+	ASSERT_PASS(check_mount(&p.s.mounts[3], NSPAWN_MOUNT_OVERLAY, "/up", "/o", false));
+	ASSERT_EQ_U64(strv_length(p.s.mounts[3].lower), 2);
+	ASSERT_STREQ(p.s.mounts[3].lower[0], "/l1");
+	ASSERT_STREQ(p.s.mounts[3].lower[1], "/l2");
+	ASSERT_PASS(check_mount(&p.s.mounts[4], NSPAWN_MOUNT_OVERLAY, "+/u", "/u", true));
+	ASSERT_STREQ(p.s.mounts[4].lower[0], "+/l");
+	ASSERT_PASS(check_mount(&p.s.mounts[5], NSPAWN_MOUNT_INACCESSIBLE, NULL, "/secret", false));
+	ASSERT_PASS(check_mount(&p.s.mounts[6], NSPAWN_MOUNT_BIND, "+/x", "/y", false));
+	ASSERT_PASS(check_mount(&p.s.mounts[7], NSPAWN_MOUNT_BIND, NULL, "/tmp/z", false));
+	ASSERT_PASS(check_mount(&p.s.mounts[8], NSPAWN_MOUNT_TMPFS, NULL, "/u", false));
+	ASSERT_STREQ(p.s.mounts[8].options, "mode=0755");
+	ASSERT_PASS(check_mount(&p.s.mounts[9], NSPAWN_MOUNT_BIND, relative, "/r", false));
+	ASSERT_EQ_INT(p.s.mounts[9].idmap, BIND_IDMAP_HOST_ROOT);
+	ASSERT_PASS(check_mount(&p.s.mounts[10], NSPAWN_MOUNT_OVERLAY, NULL, "/v", false));
+	ASSERT_STREQ(p.s.pivot_root_new, "/new");
+	ASSERT_STREQ(p.s.pivot_root_old, "/old");
+	ASSERT_TRUE((p.s.mask & (SETTING_MOUNTS | SETTING_PIVOT_ROOT)) == (SETTING_MOUNTS | SETTING_PIVOT_ROOT));
+	PARSE(&p, "-D", "/x", "--pivot-root=/new");
+	ASSERT_STREQ(p.s.pivot_root_new, "/new");
+	ASSERT_NULL(p.s.pivot_root_old);
+	ASSERT_EQ_U64(p.s.n_mounts, 0);
+	ASSERT_EQ_U64(p.s.mask & SETTING_MOUNTS, 0);
+
+	/* Every bad value names the option and the value. */
+	ASSERT_PARSE_FAILS("--bind=", "-D", "/x", "--bind=/a:relative");
+	ASSERT_PARSE_FAILS("'/a:/b:bogus'", "-D", "/x", "--bind=/a:/b:bogus");
+	ASSERT_PARSE_FAILS("--bind-ro=", "-D", "/x", "--bind-ro=");
+	ASSERT_PARSE_FAILS("--bind=", "-D", "/x", "--bind=+rel");
+	ASSERT_PARSE_FAILS("--tmpfs=", "-D", "/x", "--tmpfs=relative:size=1M");
+	ASSERT_PARSE_FAILS("--overlay=", "-D", "/x", "--overlay=/only");
+	ASSERT_PARSE_FAILS("--overlay=", "-D", "/x", "--overlay=/a:/b:relative");
+	ASSERT_PARSE_FAILS("--overlay-ro=", "-D", "/x", "--overlay-ro=:/b:/c");
+	ASSERT_PARSE_FAILS("--inaccessible=", "-D", "/x", "--inaccessible=etc/shadow");
+	ASSERT_PARSE_FAILS("--pivot-root=", "-D", "/x", "--pivot-root=new");
+	ASSERT_PARSE_FAILS("'/new:old'", "-D", "/x", "--pivot-root=/new:old");
+	ASSERT_VERIFY_FAILS("--pivot-root=", "-D", "/x", "--pivot-root=/new", "--volatile=yes");
+	VERIFY(&p, "-D", "/x", "--pivot-root=/new", "--volatile=state");
+	return 0;
+}
+
 TESTS_MAIN(TEST_ENTRY(defaults), TEST_ENTRY(directory_template), TEST_ENTRY(ephemeral_read_only_volatile),
 	   TEST_ENTRY(machine_hostname_uuid), TEST_ENTRY(start_mode), TEST_ENTRY(chdir_user),
 	   TEST_ENTRY(setenv), TEST_ENTRY(kill_signal), TEST_ENTRY(kill_signal_default),
 	   TEST_ENTRY(enums), TEST_ENTRY(enum_shortcuts), TEST_ENTRY(kill_signal_help),
 	   TEST_ENTRY(flags), TEST_ENTRY(slice), TEST_ENTRY(property),
 	   TEST_ENTRY(unknown_and_missing), TEST_ENTRY(help_version), TEST_ENTRY(command),
-	   TEST_ENTRY(reparse), TEST_ENTRY(verify_conflicts), TEST_ENTRY(verify_accepts))
+	   TEST_ENTRY(reparse), TEST_ENTRY(verify_conflicts), TEST_ENTRY(verify_accepts),
+	   TEST_ENTRY(security_resources),
+	   TEST_ENTRY(mounts))

@@ -91,6 +91,7 @@ CHECK_TABLE(resolv_conf_mode, ResolvConfMode, _RESOLV_CONF_MODE_MAX)
 CHECK_TABLE(timezone_mode, TimezoneMode, _TIMEZONE_MODE_MAX)
 CHECK_TABLE(link_journal, LinkJournal, _LINK_JOURNAL_MAX)
 CHECK_TABLE(register_mode, RegisterMode, _REGISTER_MODE_MAX)
+CHECK_TABLE(settings_file_mode, SettingsFileMode, _SETTINGS_FILE_MODE_MAX)
 CHECK_TABLE(image_type, ImageType, _IMAGE_TYPE_MAX)
 CHECK_TABLE(private_users_mode, PrivateUsersMode, _PRIVATE_USERS_MODE_MAX)
 CHECK_TABLE(private_users_ownership, PrivateUsersOwnership, _PRIVATE_USERS_OWNERSHIP_MAX)
@@ -109,6 +110,8 @@ static int test_known_names(void) {
 	ASSERT_STREQ(timezone_mode_to_string(TIMEZONE_SYMLINK), "symlink");
 	ASSERT_STREQ(link_journal_to_string(LINK_JOURNAL_TRY_GUEST), "try-guest");
 	ASSERT_STREQ(register_mode_to_string(REGISTER_AUTO), "auto");
+	ASSERT_STREQ(settings_file_mode_to_string(SETTINGS_FILE_OVERRIDE), "override");
+	ASSERT_STREQ(settings_file_mode_to_string(SETTINGS_FILE_TRUSTED), "trusted");
 	ASSERT_STREQ(image_type_to_string(IMAGE_RAW), "raw");
 	ASSERT_STREQ(private_users_mode_to_string(PRIVATE_USERS_PICK), "pick");
 	ASSERT_STREQ(private_users_ownership_to_string(PRIVATE_USERS_OWNERSHIP_CHOWN), "chown");
@@ -120,6 +123,6 @@ static int test_known_names(void) {
 
 TESTS_MAIN(TEST_ENTRY(start_mode), TEST_ENTRY(volatile_mode), TEST_ENTRY(console_mode),
 	   TEST_ENTRY(resolv_conf_mode), TEST_ENTRY(timezone_mode), TEST_ENTRY(link_journal),
-	   TEST_ENTRY(register_mode), TEST_ENTRY(image_type), TEST_ENTRY(private_users_mode),
+	   TEST_ENTRY(register_mode), TEST_ENTRY(settings_file_mode), TEST_ENTRY(image_type), TEST_ENTRY(private_users_mode),
 	   TEST_ENTRY(private_users_ownership), TEST_ENTRY(nspawn_mount_type), TEST_ENTRY(bind_idmap),
 	   TEST_ENTRY(rlimit_name), TEST_ENTRY(known_names))

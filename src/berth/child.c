@@ -21,10 +21,12 @@
 #include "log.h"
 #include "machine-id.h"
 #include "mount-util.h"
+#include "mount-custom.h"
 #include "mount.h"
 #include "network.h"
 #include "notify.h"
 #include "os-release.h"
+#include "process-attrs.h"
 #include "process-util.h"
 #include "rootfs.h"
 #include "seccomp-filter.h"
@@ -85,6 +87,10 @@ static int setup_before_pivot(const ChildContext *c, int *ret_console_tree, char
 	r = rootfs_setup(c->settings, c->tree, ret_root);
 	if (r < 0)
 		return r;
+	/* Bind sources and overlay layers on the host can only be reached now. */
+	r = mount_custom_take(c->custom_mounts, *ret_root);
+	if (r < 0)
+		return r;
 	*ret_console_tree = -EBADF;
 	if (c->console_path) {
 		r = mount_clone_detached(c->console_path);
@@ -118,6 +124,10 @@ static int setup_container(const ChildContext *c) {
 		.uuid = c->uuid,
 	};
 	r = mount_setup_api_vfs(&api);
+	if (r < 0)
+		return r;
+	/* After the API file systems, so that mounts below /dev, /run or /tmp land on them. */
+	r = mount_custom_apply(c->custom_mounts);
 	if (r < 0)
 		return r;
 	if (wants_notify_socket(s)) {
@@ -241,15 +251,19 @@ static _Noreturn void exec_payload(const ChildContext *c, bool take_tty, bool fi
 	 * disarm the set-user-ID programs in the container), and a change to a user other than root
 	 * drops it: then the filter goes first, and the change of credentials runs under it. */
 	filter_first = user.uid != 0;
-	if ((r = caps_apply_bounding_set(caps_default_bounding_set(s->private_network))) < 0 ||
+	if ((r = caps_apply_bounding_set(s->capabilities)) < 0 ||
+	    (r = caps_keep_for_user(s->ambient_capabilities, user.uid)) < 0 ||
 	    (!filtered && filter_first && (r = seccomp_filter_apply(c->seccomp)) < 0) ||
-	    (r = user_change(&user)) < 0)
+	    (r = user_change(&user)) < 0 || (r = caps_apply_ambient(s->ambient_capabilities, user.uid)) < 0)
 		child_fail(c, r, EXIT_FAILURE, true);
 	/* A change of credentials clears the parent death signal: set it again. */
 	if (s->user && (r = die_with_parent(c)) < 0)
 		child_fail(c, r, EXIT_FAILURE, true);
 	if (!filtered && !filter_first && (r = seccomp_filter_apply(c->seccomp)) < 0)
 		child_fail(c, r, EXIT_FAILURE, true);
+	/* It matters only from the execve() on, and then holds for every process the command starts. */
+	if (s->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		child_fail(c, log_error_errno(errno, "Failed to set no_new_privs: %m"), EXIT_FAILURE, true);
 	if ((r = stdio_finish(console_fd)) < 0)
 		child_fail(c, r, EXIT_FAILURE, true);
 
@@ -290,7 +304,7 @@ static _Noreturn void run_with_stub(const ChildContext *c) {
 	/* The stub is a process of the container, which the command could trace and make do its
 	 * bidding: it gets the container's bounding set and system call filter too (the command
 	 * inherits both), and drops its capabilities once the command runs. */
-	if ((r = caps_apply_bounding_set(caps_default_bounding_set(c->settings->private_network))) < 0 ||
+	if ((r = caps_apply_bounding_set(c->settings->capabilities)) < 0 ||
 	    (r = seccomp_filter_apply(c->seccomp)) < 0)
 		child_fail(c, r, EXIT_FAILURE, true);
 	pid = fork();
@@ -328,6 +342,11 @@ _Noreturn void child_main(const ChildContext *c) {
 	 * process): it says when we are there. EOF: berth failed, and says why. */
 	if (recv(c->sync_fd, &(char) { 0 }, 1, 0) != 1)
 		_exit(EXIT_FAILURE);
+	/* Before anything is mounted: /sys shows the network namespace of whoever mounts it. */
+	if (c->netns_fd >= 0 && setns(c->netns_fd, CLONE_NEWNET) < 0)
+		child_fail(c, log_error_errno(errno, "Failed to join the network namespace '%s': %m",
+					      c->settings->network_namespace_path),
+			   EXIT_FAILURE, true);
 	/* Now that we run in the payload cgroup, a new cgroup namespace makes it the root we see. */
 	if (unshare(CLONE_NEWCGROUP) < 0)
 		child_fail(c, log_error_errno(errno, "Failed to create a cgroup namespace: %m"), EXIT_FAILURE, true);
@@ -339,7 +358,7 @@ _Noreturn void child_main(const ChildContext *c) {
 		child_fail(c, log_error_errno(errno, "Failed to start a session: %m"), EXIT_FAILURE, true);
 
 	r = setup_container(c);
-	if (r < 0)
+	if (r < 0 || (r = process_attrs_apply(c->settings)) < 0)
 		child_fail(c, r, EXIT_FAILURE, true);
 
 	if (c->settings->start_mode == START_PID2)

@@ -8,6 +8,7 @@
 
 #include "host-files.h"
 #include "journal.h"
+#include "mount-custom.h"
 #include "seccomp-filter.h"
 #include "settings.h"
 
@@ -25,7 +26,9 @@ typedef struct ChildContext {
 	bool transient_machine_id;
 	JournalLink *journal;         /* likewise */
 	HostFiles *host_files;         /* the child's own copy: it fills in the detached mounts */
+	CustomMounts *custom_mounts;   /* likewise */
 	const SeccompFilter *seccomp;  /* compiled by berth: the child only loads it */
+	int netns_fd;                  /* a network namespace to join (--network-namespace-path=), or -1 */
 } ChildContext;
 
 /* Messages from the child to berth on the sync socket. EOF means the command was executed. The

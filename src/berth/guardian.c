@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,13 +14,73 @@
 #include "guardian.h"
 #include "log.h"
 #include "machine-record.h"
+#include "network.h"
 
 /* Long enough for a container's processes to be torn down after SIGKILL. */
 #define GUARDIAN_KILL_TIMEOUT_USEC (10ULL * 1000000ULL)
 
-static _noreturn_ void guardian_main(const GuardianTask *task, int read_fd) {
+/* What berth says about the container's network: a header, the undo records, and the network
+ * namespace's fd when there is one. */
+typedef struct NetworkMessage {
+	uint32_t n_undo;
+} NetworkMessage;
+
+/* Room for the records of a few hundred links. */
+#define NETWORK_MESSAGE_MAX (sizeof(NetworkMessage) + 512 * sizeof(NetifUndo))
+
+/* Takes what berth sent in place of what the guardian knew. */
+static void receive_network(int fd, const void *buf, size_t n, NetifState *network) {
+	NetworkMessage h;
+	NetifUndo *undo = NULL;
+
+	memcpy(&h, buf, sizeof h);
+	if (n != sizeof h + h.n_undo * sizeof(NetifUndo) ||
+	    (h.n_undo > 0 && !(undo = malloc(h.n_undo * sizeof *undo)))) {
+		log_warning("Ignoring a bad message from berth about the network of the machine");
+		safe_close(fd);
+		return;
+	}
+	if (h.n_undo > 0)
+		memcpy(undo, (const char *) buf + sizeof h, h.n_undo * sizeof *undo);
+	netif_state_done(network);
+	network->netns_fd = fd;
+	network->undo = undo;
+	network->n_undo = h.n_undo;
+}
+
+/* Reads berth's messages until berth closed its end or died (EOF, or an error). */
+static void wait_for_berth(int sock, NetifState *network) {
+	for (;;) {
+		union {
+			struct cmsghdr align;
+			char buf[CMSG_SPACE(sizeof(int))];
+		} control = {};
+		char buf[NETWORK_MESSAGE_MAX];
+		struct iovec iov = { .iov_base = buf, .iov_len = sizeof buf };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control,
+				     .msg_controllen = sizeof control };
+		int fd = -EBADF;
+		ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+				memcpy(&fd, CMSG_DATA(c), sizeof fd);
+		if ((size_t) n < sizeof(NetworkMessage) || (mh.msg_flags & MSG_TRUNC)) {
+			safe_close(fd);
+			continue;
+		}
+		receive_network(fd, buf, (size_t) n, network);
+	}
+}
+
+static _noreturn_ void guardian_main(const GuardianTask *task, int sock) {
 	static const int ignored[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU, SIGPIPE };
-	struct pollfd p = { .fd = read_fd, .events = POLLIN };
+	/* A copy of berth's state at the fork, which is this process's own memory now. */
+	NetifState network = task->network ? *task->network : (NetifState) NETIF_STATE_INIT;
 	int r = 0;
 
 	/* The user's ^C and a service manager's SIGTERM are meant for berth; the guardian must
@@ -27,12 +89,13 @@ static _noreturn_ void guardian_main(const GuardianTask *task, int read_fd) {
 		signal(ignored[i], SIG_IGN);
 	(void) prctl(PR_SET_NAME, "berth-guardian");
 
-	/* EOF (or an error) on the pipe: berth closed it or died. */
-	while (poll(&p, 1, -1) < 0 && errno == EINTR)
-		;
+	wait_for_berth(sock, &network);
 
 	if (task->cgroup_path)
 		r = cgroup_kill_and_remove(task->cgroup_path, GUARDIAN_KILL_TIMEOUT_USEC, task->remove_cgroup);
+	/* After the kill, with the container's network namespace still held: what was moved into it
+	 * can be moved back before the namespace goes, and takes the virtual ones with it. */
+	netif_teardown(&network);
 	if (task->machine && task->record_dir) {
 		int k = machine_record_remove(task->record_dir, task->machine);
 		if (r >= 0)
@@ -47,8 +110,9 @@ int guardian_start(const GuardianTask *task, int keep_fd, Guardian *ret) {
 	int fds[2];
 	pid_t pid;
 
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return log_error_errno(errno, "Failed to create the guardian's pipe: %m");
+	/* Datagrams with boundaries, which can carry an fd; EOF when berth's end is closed. */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0)
+		return log_error_errno(errno, "Failed to create the guardian's socket: %m");
 	pid = fork();
 	if (pid < 0) {
 		int r = -errno;
@@ -57,13 +121,50 @@ int guardian_start(const GuardianTask *task, int keep_fd, Guardian *ret) {
 		return log_error_errno(r, "Failed to start the guardian: %m");
 	}
 	if (pid == 0) {
-		int keep[] = { STDERR_FILENO, fds[0], keep_fd };
+		int keep[] = { STDERR_FILENO, fds[0], keep_fd, task->network ? task->network->netns_fd : -EBADF };
 		close(fds[1]);
 		(void) close_all_fds_except(keep, ELEMENTSOF(keep));
 		guardian_main(task, fds[0]);
 	}
 	close(fds[0]);
-	*ret = (Guardian) { .pid = pid, .pipe_fd = fds[1] };
+	*ret = (Guardian) { .pid = pid, .socket_fd = fds[1] };
+	return 0;
+}
+
+int guardian_update_network(Guardian *g, const NetifState *network) {
+	_cleanup_free_ char *buf = NULL;
+	NetworkMessage h = { .n_undo = (uint32_t) network->n_undo };
+	size_t size = sizeof h + network->n_undo * sizeof(NetifUndo);
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} control = {};
+	struct iovec iov;
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (g->pid <= 0)
+		return 0;
+	if (size > NETWORK_MESSAGE_MAX)
+		return log_error_errno(E2BIG, "Too many network interfaces for the guardian to keep track of");
+	buf = malloc(size);
+	if (!buf)
+		return log_error_errno(ENOMEM, "Out of memory");
+	memcpy(buf, &h, sizeof h);
+	if (network->n_undo > 0)
+		memcpy(buf + sizeof h, network->undo, network->n_undo * sizeof(NetifUndo));
+	iov = (struct iovec) { .iov_base = buf, .iov_len = size };
+	if (network->netns_fd >= 0) {
+		struct cmsghdr *c;
+		mh.msg_control = &control;
+		mh.msg_controllen = sizeof control;
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &network->netns_fd, sizeof(int));
+	}
+	if (sendmsg(g->socket_fd, &mh, MSG_NOSIGNAL) < 0)
+		return log_error_errno(errno, "Failed to tell the guardian about the machine's network: %m");
 	return 0;
 }
 
@@ -72,8 +173,8 @@ int guardian_finish(Guardian *g) {
 
 	if (g->pid <= 0)
 		return 0;
-	closep(&g->pipe_fd);
-	g->pipe_fd = -EBADF;
+	closep(&g->socket_fd);
+	g->socket_fd = -EBADF;
 	while (waitpid(g->pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -errno;

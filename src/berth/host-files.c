@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "chase.h"
 #include "fileio.h"
 #include "host-files.h"
 #include "log.h"
@@ -156,13 +157,15 @@ static int file_copy_in(const char *path, const char *data, size_t size, bool re
 }
 
 static int file_bind_in(const char *path, int tree_fd) {
+	_cleanup_close_ int root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC), fd = -EBADF;
 	int r;
-	if (access(path, F_OK) < 0 && !is_symlink(path)) {
-		int fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
-		if (fd < 0)
-			return log_error_errno(errno, "Failed to create '%s' to bind over: %m", path);
-		close(fd);
-	}
+
+	/* Missing, or a dangling symlink: made where it leads, inside the container's root. */
+	if (root_fd < 0)
+		return log_error_errno(errno, "Failed to open the container's root: %m");
+	fd = chase_create(root_fd, path, CHASE_CREATE_FILE);
+	if (fd < 0)
+		return log_error_errno(fd, "Failed to create '%s' to bind over: %m", path);
 	r = mount_attach(tree_fd, path);
 	if (r >= 0)
 		r = mount_make_read_only(path, false);

@@ -14,7 +14,6 @@
 
 #include <systemd/sd-daemon.h>
 
-#include "caps.h"
 #include "cgroup.h"
 #include "child.h"
 #include "console.h"
@@ -27,6 +26,9 @@
 #include "log.h"
 #include "machine-id.h"
 #include "machine-record.h"
+#include "mount-custom.h"
+#include "network.h"
+#include "port-forward.h"
 #include "process-util.h"
 #include "register.h"
 #include "rootfs.h"
@@ -42,6 +44,7 @@ typedef struct Launch {
 	bool transient_machine_id;
 	char *host_os_release;
 	HostFiles host_files;
+	CustomMounts custom_mounts;
 	JournalLink journal;
 	SeccompFilter seccomp;
 	ConsoleMode console_mode;
@@ -52,6 +55,9 @@ typedef struct Launch {
 	Registration reg;
 	MachineCgroup cgroup;
 	Guardian guardian;
+	NetifState net;    /* the container's links, while it runs */
+	PortForwarding ports;
+	int netns_path_fd; /* --network-namespace-path=, for the container to join */
 	pid_t pid;
 	int pidfd;
 	int notify_fd;
@@ -61,6 +67,7 @@ static void launch_done(Launch *l) {
 	closep(&l->lock_fd);
 	free(l->host_os_release);
 	host_files_done(&l->host_files);
+	mount_custom_done(&l->custom_mounts);
 	journal_link_done(&l->journal);
 	seccomp_filter_done(&l->seccomp);
 	closep(&l->pty_master);
@@ -69,6 +76,10 @@ static void launch_done(Launch *l) {
 	closep(&l->notify_fd);
 	cgroup_machine_done(&l->cgroup);
 	registration_done(&l->reg);
+	/* Torn down at the end of each run already (stop_network). */
+	port_forward_done(&l->ports);
+	netif_state_done(&l->net);
+	closep(&l->netns_path_fd);
 	/* Only what the guardian does not own yet: after it started, it removes the record. */
 	if (l->record_created && l->guardian.pid <= 0)
 		(void) machine_record_remove(MACHINE_RECORD_DIR, l->record.name);
@@ -101,6 +112,13 @@ static int prepare(Launch *l) {
 	r = tree_resolve(s);
 	if (r < 0)
 		return r;
+	/* Bad network settings are reported before anything is set up. */
+	r = netif_check(s);
+	if (r < 0 || (r = port_forward_check(s)) < 0)
+		return r;
+	if (s->network_namespace_path &&
+	    (r = netif_open_namespace_path(s->network_namespace_path, &l->netns_path_fd)) < 0)
+		return r;
 	r = tree_lock(s->directory, shared, &l->lock_fd);
 	if (r < 0)
 		return r;
@@ -119,8 +137,13 @@ static int prepare(Launch *l) {
 		return log_error_errno(errno, "Failed to create /run/berth: %m");
 	if (mkdir(ROOTFS_STAGING_DIR, 0700) < 0 && errno != EEXIST)
 		return log_error_errno(errno, "Failed to create %s: %m", ROOTFS_STAGING_DIR);
+	r = mount_custom_prepare(s, &l->custom_mounts);
+	if (r < 0)
+		return r;
 	/* Compiled (or read from its cache) here, so the container's process only loads it. */
-	r = seccomp_filter_prepare(&(SeccompPolicy) { .capabilities = caps_default_bounding_set(s->private_network) },
+	r = seccomp_filter_prepare(&(SeccompPolicy) { .capabilities = s->capabilities,
+						       .allow = s->syscall_allow,
+						       .deny = s->syscall_deny },
 				   NULL, &l->seccomp);
 	if (r < 0)
 		return r;
@@ -138,6 +161,7 @@ static int start_guardian(Launch *l) {
 	GuardianTask task = {
 		.machine = l->settings->machine,
 		.record_dir = MACHINE_RECORD_DIR,
+		.network = &l->net,
 	};
 	task.cgroup_path = cgroup_cleanup_path(&l->cgroup, &task.remove_cgroup);
 	return guardian_start(&task, l->lock_fd, &l->guardian);
@@ -205,6 +229,8 @@ static int place_machine(Launch *l, int sync_fd) {
 		.slice = s->slice,
 		.kill_signal = s->kill_signal,
 		.properties = s->properties,
+		.ifindices = l->net.ifindices,
+		.n_ifindices = l->net.n_ifindices,
 	};
 	int r;
 
@@ -250,7 +276,7 @@ static int clone_container(Launch *l, int *ret_sync_fd) {
 	struct clone_args args = {
 		.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_PIDFD |
 			 (l->cgroup.payload_fd >= 0 ? CLONE_INTO_CGROUP : 0) |
-			 (s->private_network ? CLONE_NEWNET : 0),
+			 (s->private_network && l->netns_path_fd < 0 ? CLONE_NEWNET : 0),
 		.pidfd = (uint64_t) (uintptr_t) &pidfd,
 		.exit_signal = SIGCHLD,
 		.cgroup = l->cgroup.payload_fd >= 0 ? (uint64_t) l->cgroup.payload_fd : 0,
@@ -283,8 +309,10 @@ static int clone_container(Launch *l, int *ret_sync_fd) {
 			.uuid = l->uuid,
 			.transient_machine_id = l->transient_machine_id,
 			.host_files = &l->host_files,
+			.custom_mounts = &l->custom_mounts,
 			.journal = &l->journal,
 			.seccomp = &l->seccomp,
+			.netns_fd = l->netns_path_fd,
 		};
 		close(sync[0]);
 		child_main(&c);
@@ -342,6 +370,11 @@ static int wait_for_exec(Launch *l, int sync_fd) {
 	}
 }
 
+/* The container's addresses changed: port forwarding follows them. */
+static void on_network_change(void *userdata) {
+	port_forward_update(userdata);
+}
+
 static int supervise(Launch *l, ContainerExit *ret) {
 	Settings *s = l->settings;
 	SupervisorConfig config = {
@@ -354,6 +387,9 @@ static int supervise(Launch *l, ContainerExit *ret) {
 		.notify_ready = s->notify_ready,
 		.boot = s->start_mode == START_BOOT,
 		.quiet = s->quiet,
+		.watch_fd = port_forward_fd(&l->ports),
+		.watch = on_network_change,
+		.watch_userdata = &l->ports,
 	};
 
 	switch (l->console_mode) {
@@ -369,6 +405,26 @@ static int supervise(Launch *l, ContainerExit *ret) {
 	return supervisor_run(&config, ret);
 }
 
+static int start_network(Launch *l) {
+	int r = netif_setup(l->settings, l->pid, &l->net);
+	if (r >= 0)
+		r = port_forward_start(l->settings, &l->net, &l->ports);
+	/* Even after a failure: the guardian holds what was made, until berth removed it. */
+	if (guardian_update_network(&l->guardian, &l->net) < 0 && r >= 0)
+		r = -EIO;
+	return r;
+}
+
+/* berth removes the container's links itself, so that a reboot can make them again; the guardian
+ * only does when berth could not. */
+static void stop_network(Launch *l) {
+	port_forward_done(&l->ports);
+	if (l->net.n_undo == 0 && l->net.netns_fd < 0)
+		return;
+	netif_teardown(&l->net);
+	(void) guardian_update_network(&l->guardian, &l->net);
+}
+
 /* One start of the container, up to its exit. */
 static int run_once(Launch *l, ContainerExit *ret) {
 	_cleanup_close_ int sync_fd = -EBADF;
@@ -377,19 +433,24 @@ static int run_once(Launch *l, ContainerExit *ret) {
 	r = clone_container(l, &sync_fd);
 	if (r < 0)
 		return r;
-	r = place_machine(l, sync_fd);
-	if (r < 0)
-		return r;
-
-	/* The supervisor runs even when the child failed, so its exit is reaped and its output shown. */
-	failed = wait_for_exec(l, sync_fd);
-	r = supervise(l, ret);
-	if (failed)
-		*ret = (ContainerExit) { .exit_code = failed };
-	l->pidfd = safe_close(l->pidfd);
-	l->notify_fd = safe_close(l->notify_fd);
-	/* machined knows the machine by its leader, which is gone; a reboot registers the next one. */
-	register_unregister(&l->reg, l->settings->machine);
+	/* The container waits in its network namespace: its links go in before it goes on, and
+	 * before registration, which names their host side. */
+	r = start_network(l);
+	if (r >= 0)
+		r = place_machine(l, sync_fd);
+	if (r >= 0) {
+		/* The supervisor runs even when the child failed, so its exit is reaped and its output
+		 * shown. */
+		failed = wait_for_exec(l, sync_fd);
+		r = supervise(l, ret);
+		if (failed)
+			*ret = (ContainerExit) { .exit_code = failed };
+		l->pidfd = safe_close(l->pidfd);
+		l->notify_fd = safe_close(l->notify_fd);
+		/* machined knows the machine by its leader, which is gone; a reboot registers the next one. */
+		register_unregister(&l->reg, l->settings->machine);
+	}
+	stop_network(l);
 	return r;
 }
 
@@ -434,7 +495,8 @@ int launch_container(Settings *s) {
 		     .journal = { .host_tree_fd = -EBADF },
 		     .host_files = { .resolv_tree_fd = -EBADF, .localtime_tree_fd = -EBADF },
 		     .cgroup = { .payload_fd = -EBADF },
-		     .guardian = { .pipe_fd = -EBADF } };
+		     .guardian = { .socket_fd = -EBADF }, .net = NETIF_STATE_INIT,
+		     .netns_path_fd = -EBADF };
 	int exit_code = EXIT_FAILURE, r;
 
 	r = run(&l, &exit_code);

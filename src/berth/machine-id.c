@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "chase.h"
 #include "fileio.h"
 #include "log.h"
 #include "machine-id.h"
@@ -66,13 +67,14 @@ int machine_id_bind_transient(sd_id128_t id) {
 	if (access("/etc", F_OK) < 0)
 		return 0;
 	if (access("/etc/machine-id", F_OK) < 0) {
-		int fd = open("/etc/machine-id", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0444);
+		/* Missing, or a dangling symlink: made where it leads, inside the container's root. */
+		_cleanup_close_ int root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC), fd = -EBADF;
+		fd = root_fd < 0 ? -errno : chase_create(root_fd, "/etc/machine-id", CHASE_CREATE_FILE);
 		if (fd < 0) {
 			/* A read-only tree without the file: the id is still in the environment. */
-			log_debug_errno(errno, "Cannot create /etc/machine-id, not binding an id: %m");
+			log_debug_errno(fd, "Cannot create /etc/machine-id, not binding an id: %m");
 			return 0;
 		}
-		close(fd);
 	}
 	r = mount_bind(TRANSIENT_ID_PATH, "/etc/machine-id", true);
 	if (r < 0)

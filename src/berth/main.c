@@ -5,6 +5,7 @@
 #include "launch.h"
 #include "log.h"
 #include "options.h"
+#include "settings-merge.h"
 #include "settings.h"
 
 int main(int argc, char *argv[]) {
@@ -17,6 +18,9 @@ int main(int argc, char *argv[]) {
 	settings_init(&s);
 
 	r = options_parse(argc, argv, &s);
+	/* The machine's .nspawn file, under the command line; the checks see both. */
+	if (r == 0)
+		r = settings_load_file(&s, NULL, NULL);
 	if (r == 0)
 		r = options_verify(&s);
 	if (r != 0) {

@@ -7,6 +7,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "chase.h"
 #include "dev.h"
 #include "fileio.h"
 #include "log.h"
@@ -24,8 +25,22 @@ static const char *const proc_read_only[] = {
 };
 
 int mkdir_mount_point(const char *path, mode_t mode) {
-	if (mkdir(path, mode) < 0 && errno != EEXIST)
+	_cleanup_close_ int root_fd = -EBADF;
+	int fd;
+
+	if (mkdir(path, mode) >= 0)
+		return 0;
+	if (errno != EEXIST)
 		return log_error_errno(errno, "Failed to create mount point '%s' in the container: %m", path);
+	/* A symlink, as the tree may have for /dev or /tmp: the directory it names is made, as
+	 * nspawn does. Below the container's root, so it can only be in the tree. */
+	root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0)
+		return log_error_errno(errno, "Failed to open the container's root: %m");
+	fd = chase_create(root_fd, path, CHASE_CREATE_DIRECTORY);
+	if (fd < 0)
+		return log_error_errno(fd, "Failed to create mount point '%s' in the container: %m", path);
+	close(fd);
 	return 0;
 }
 

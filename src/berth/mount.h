@@ -25,5 +25,6 @@ int mount_seal_run_host(void);
 /* Paths of nodes nobody can use, bound over what the container must not reach. */
 #define INACCESSIBLE_DIR "/run/host/inaccessible"
 
-/* Creates path as a directory if missing, for something to be mounted on; logs. */
+/* Creates path as a directory if missing, for something to be mounted on, or what it names if it is
+ * a dangling symlink (always inside the root: for use after pivot_root); logs. */
 int mkdir_mount_point(const char *path, mode_t mode);

@@ -7,6 +7,9 @@
 
 #include "log.h"
 #include "name-util.h"
+#include "network-options.h"
+#include "options-exec.h"
+#include "options-mount.h"
 #include "options.h"
 #include "parse-util.h"
 #include "strv.h"
@@ -25,11 +28,36 @@ enum {
 	ARG_TIMEZONE,
 	ARG_CONSOLE,
 	ARG_PRIVATE_NETWORK,
+	ARG_NETWORK_VETH_EXTRA,
+	ARG_NETWORK_BRIDGE,
+	ARG_NETWORK_ZONE,
+	ARG_NETWORK_INTERFACE,
+	ARG_NETWORK_MACVLAN,
+	ARG_NETWORK_IPVLAN,
+	ARG_NETWORK_NAMESPACE_PATH,
 	ARG_NOTIFY_READY,
 	ARG_LINK_JOURNAL,
 	ARG_KEEP_UNIT,
 	ARG_REGISTER,
 	ARG_PROPERTY,
+	ARG_SETTINGS,
+	ARG_CAPABILITY, /* to ARG_PERSONALITY: in the order of ExecOptionKind */
+	ARG_DROP_CAPABILITY,
+	ARG_AMBIENT_CAPABILITY,
+	ARG_NO_NEW_PRIVILEGES,
+	ARG_SYSTEM_CALL_FILTER,
+	ARG_RLIMIT,
+	ARG_OOM_SCORE_ADJUST,
+	ARG_CPU_AFFINITY,
+	ARG_PERSONALITY,
+	/* In MountOptionKind's order. */
+	ARG_BIND,
+	ARG_BIND_RO,
+	ARG_TMPFS,
+	ARG_OVERLAY,
+	ARG_OVERLAY_RO,
+	ARG_INACCESSIBLE,
+	ARG_PIVOT_ROOT,
 };
 
 static const struct option options[] = {
@@ -54,6 +82,15 @@ static const struct option options[] = {
 	{ "console", required_argument, NULL, ARG_CONSOLE },
 	{ "pipe", no_argument, NULL, 'P' },
 	{ "private-network", no_argument, NULL, ARG_PRIVATE_NETWORK },
+	{ "network-veth", no_argument, NULL, 'n' },
+	{ "network-veth-extra", required_argument, NULL, ARG_NETWORK_VETH_EXTRA },
+	{ "network-bridge", required_argument, NULL, ARG_NETWORK_BRIDGE },
+	{ "network-zone", required_argument, NULL, ARG_NETWORK_ZONE },
+	{ "network-interface", required_argument, NULL, ARG_NETWORK_INTERFACE },
+	{ "network-macvlan", required_argument, NULL, ARG_NETWORK_MACVLAN },
+	{ "network-ipvlan", required_argument, NULL, ARG_NETWORK_IPVLAN },
+	{ "network-namespace-path", required_argument, NULL, ARG_NETWORK_NAMESPACE_PATH },
+	{ "port", required_argument, NULL, 'p' },
 	{ "boot", no_argument, NULL, 'b' },
 	{ "notify-ready", required_argument, NULL, ARG_NOTIFY_READY },
 	{ "link-journal", required_argument, NULL, ARG_LINK_JOURNAL },
@@ -61,6 +98,23 @@ static const struct option options[] = {
 	{ "register", required_argument, NULL, ARG_REGISTER },
 	{ "slice", required_argument, NULL, 'S' },
 	{ "property", required_argument, NULL, ARG_PROPERTY },
+	{ "settings", required_argument, NULL, ARG_SETTINGS },
+	{ "capability", required_argument, NULL, ARG_CAPABILITY },
+	{ "drop-capability", required_argument, NULL, ARG_DROP_CAPABILITY },
+	{ "ambient-capability", required_argument, NULL, ARG_AMBIENT_CAPABILITY },
+	{ "no-new-privileges", required_argument, NULL, ARG_NO_NEW_PRIVILEGES },
+	{ "system-call-filter", required_argument, NULL, ARG_SYSTEM_CALL_FILTER },
+	{ "rlimit", required_argument, NULL, ARG_RLIMIT },
+	{ "oom-score-adjust", required_argument, NULL, ARG_OOM_SCORE_ADJUST },
+	{ "cpu-affinity", required_argument, NULL, ARG_CPU_AFFINITY },
+	{ "personality", required_argument, NULL, ARG_PERSONALITY },
+	{ "bind", required_argument, NULL, ARG_BIND },
+	{ "bind-ro", required_argument, NULL, ARG_BIND_RO },
+	{ "tmpfs", required_argument, NULL, ARG_TMPFS },
+	{ "overlay", required_argument, NULL, ARG_OVERLAY },
+	{ "overlay-ro", required_argument, NULL, ARG_OVERLAY_RO },
+	{ "inaccessible", required_argument, NULL, ARG_INACCESSIBLE },
+	{ "pivot-root", required_argument, NULL, ARG_PIVOT_ROOT },
 	{}
 };
 
@@ -72,7 +126,20 @@ static void help(void) {
 	       "     --template=PATH        Create --directory as a copy of PATH if missing\n"
 	       "  -x --ephemeral            Run on a throw-away overlay; the tree is not changed\n"
 	       "     --read-only            Mount the root directory read-only\n"
-	       "     --volatile[=MODE]      no, yes, state or overlay\n\n"
+	       "     --volatile[=MODE]      no, yes, state or overlay\n"
+	       "     --pivot-root=NEW[:OLD] Make the tree's directory NEW the root (OLD: keep the\n"
+	       "                            old root there)\n\n"
+	       "Mounts:\n"
+	       "     --bind=SRC[:DST[:OPTS]]\n"
+	       "                            Bind a host path (+PATH: of the tree) into the container\n"
+	       "     --bind-ro=SRC[:DST[:OPTS]]\n"
+	       "                            Likewise, read-only\n"
+	       "     --tmpfs=PATH[:OPTS]    Mount a tmpfs on PATH\n"
+	       "     --overlay=LOWER...:UPPER[:DST]\n"
+	       "                            Mount an overlay of host directories\n"
+	       "     --overlay-ro=LOWER...:UPPER[:DST]\n"
+	       "                            Likewise, read-only\n"
+	       "     --inaccessible=PATH    Make PATH in the container inaccessible\n\n"
 	       "Execution:\n"
 	       "  -b --boot                 Boot the tree's init (systemd) as PID 1\n"
 	       "  -a --as-pid2              Run the command as PID 2 under a stub PID 1\n"
@@ -94,12 +161,43 @@ static void help(void) {
 	       "     --timezone=MODE        How /etc/localtime is set up (see 'help')\n"
 	       "     --link-journal=MODE    no, host, try-host, guest, try-guest or auto\n"
 	       "  -j                        Same as --link-journal=try-guest\n\n"
+	       "Security:\n"
+	       "     --capability=LIST      Add capabilities to the bounding set ('all' for all)\n"
+	       "     --drop-capability=LIST Drop capabilities from the bounding set\n"
+	       "     --ambient-capability=LIST\n"
+	       "                            Keep capabilities as any user (ambient set)\n"
+	       "     --no-new-privileges=BOOL\n"
+	       "                            Set no_new_privs: no privileges gained by execve()\n"
+	       "     --system-call-filter=[~]LIST\n"
+	       "                            Allow (or with '~' refuse) system calls and @groups\n\n"
+	       "Resources:\n"
+	       "     --rlimit=NAME=LIMIT    Set a resource limit (SOFT[:HARD]) for the payload\n"
+	       "     --oom-score-adjust=N   Adjust the OOM score of the payload (-1000..1000)\n"
+	       "     --cpu-affinity=CPUS    Run the payload on these CPUs only ('0-3,6')\n"
+	       "     --personality=ARCH     Run the payload with ARCH's execution domain\n\n"
 	       "Networking:\n"
-	       "     --private-network      Only a loopback interface in the container\n\n"
+	       "     --private-network      Only a loopback interface in the container\n"
+	       "  -n --network-veth         A veth pair: ve-NAME on the host, host0 inside\n"
+	       "     --network-veth-extra=HOST[:CONTAINER]\n"
+	       "                            Another veth pair, named as given\n"
+	       "     --network-bridge=BRIDGE\n"
+	       "                            The veth's host side (vb-NAME) joins BRIDGE\n"
+	       "     --network-zone=ZONE    The veth's host side joins bridge vz-ZONE, made as needed\n"
+	       "     --network-interface=IF[:NAME]\n"
+	       "                            Move a host interface into the container\n"
+	       "     --network-macvlan=IF[:NAME]\n"
+	       "                            A macvlan link on IF in the container (mv-IF)\n"
+	       "     --network-ipvlan=IF[:NAME]\n"
+	       "                            An ipvlan link on IF in the container (iv-IF)\n"
+	       "     --network-namespace-path=PATH\n"
+	       "                            Join the network namespace at PATH\n"
+	       "  -p --port=[tcp:|udp:]HOST[:CONTAINER]\n"
+	       "                            Forward a port of the host to the container\n\n"
 	       "Console:\n"
 	       "     --console=MODE         interactive, read-only, passive, pipe or autopipe\n"
 	       "  -P --pipe                 Same as --console=pipe\n\n"
 	       "Other:\n"
+	       "     --settings=MODE        Read NAME.nspawn: yes, no, override or trusted\n"
 	       "  -q --quiet                Print no status messages\n"
 	       "  -h --help                 Show this help\n"
 	       "     --version              Show the version\n\n"
@@ -140,6 +238,7 @@ DEFINE_ENUM_LIST(resolv_conf_mode, _RESOLV_CONF_MODE_MAX)
 DEFINE_ENUM_LIST(timezone_mode, _TIMEZONE_MODE_MAX)
 DEFINE_ENUM_LIST(link_journal, _LINK_JOURNAL_MAX)
 DEFINE_ENUM_LIST(register_mode, _REGISTER_MODE_MAX)
+DEFINE_ENUM_LIST(settings_file_mode, _SETTINGS_FILE_MODE_MAX)
 
 static int set_string(char **target, const char *value) {
 	char *c = strdup(value);
@@ -219,6 +318,44 @@ static int parse_property(const char *value, Settings *s) {
 	if (strv_extend(&s->properties, value) < 0)
 		return log_error_errno(ENOMEM, "Out of memory");
 	return 0;
+}
+
+/* The network options: each of them gives the container a network namespace of its own, but for
+ * --network-namespace-path=, which joins one. */
+static int parse_network_option(int c, const char *value, Settings *s) {
+	int r = 0;
+
+	switch (c) {
+	case 'n':
+		s->network_veth = true;
+		break;
+	case ARG_NETWORK_VETH_EXTRA:
+		r = netif_parse_veth_extra(value, &s->network_veth_extra);
+		break;
+	case ARG_NETWORK_BRIDGE:
+		r = netif_parse_name("--network-bridge=", value, &s->network_bridge);
+		break;
+	case ARG_NETWORK_ZONE:
+		r = netif_parse_zone(value, &s->network_zone);
+		break;
+	case ARG_NETWORK_INTERFACE:
+		r = netif_parse_pairs("--network-interface=", value, "", &s->network_interfaces);
+		break;
+	case ARG_NETWORK_MACVLAN:
+		r = netif_parse_pairs("--network-macvlan=", value, "mv-", &s->network_macvlan);
+		break;
+	case ARG_NETWORK_IPVLAN:
+		r = netif_parse_pairs("--network-ipvlan=", value, "iv-", &s->network_ipvlan);
+		break;
+	case ARG_NETWORK_NAMESPACE_PATH:
+		if (!path_is_absolute_and_normal(value))
+			return log_invalid("Invalid path '%s' for --network-namespace-path=, expected an absolute "
+					   "path such as /run/netns/NAME", value);
+		return set_string(&s->network_namespace_path, value);
+	}
+	if (r >= 0)
+		s->private_network = true;
+	return r;
 }
 
 static int parse_one(int c, const char *value, Settings *s) {
@@ -346,13 +483,43 @@ static int parse_one(int c, const char *value, Settings *s) {
 		s->private_network = true;
 		s->mask |= SETTING_PRIVATE_NETWORK;
 		return 0;
+	case 'n':
+	case ARG_NETWORK_VETH_EXTRA:
+	case ARG_NETWORK_BRIDGE:
+	case ARG_NETWORK_ZONE:
+	case ARG_NETWORK_INTERFACE:
+	case ARG_NETWORK_MACVLAN:
+	case ARG_NETWORK_IPVLAN:
+	case ARG_NETWORK_NAMESPACE_PATH:
+		s->mask |= SETTING_PRIVATE_NETWORK;
+		return parse_network_option(c, value, s);
+	case 'p':
+		s->mask |= SETTING_PORT;
+		return netif_parse_port(value, &s->ports, &s->n_ports);
+	case ARG_BIND:
+	case ARG_BIND_RO:
+	case ARG_TMPFS:
+	case ARG_OVERLAY:
+	case ARG_OVERLAY_RO:
+	case ARG_INACCESSIBLE:
+	case ARG_PIVOT_ROOT:
+		return options_parse_mount((MountOptionKind) (c - ARG_BIND), value, s);
+	case ARG_SETTINGS:
+		/* Booleans too, as nspawn takes them. */
+		if (parse_boolean(value) >= 0) {
+			s->settings_mode = parse_boolean(value) ? SETTINGS_FILE_YES : SETTINGS_FILE_NO;
+			return 0;
+		}
+		return PARSE_ENUM("--settings=", value, settings_file_mode, s->settings_mode);
 	}
+	if (c >= ARG_CAPABILITY && c <= ARG_PERSONALITY)
+		return options_parse_exec((ExecOptionKind) (c - ARG_CAPABILITY), value, s);
 	return -EINVAL;
 }
 
 /* '+': options end at the first non-option, so the command's own options are left alone.
  * ':': a missing value is reported as ':', apart from unknown options. */
-#define SHORT_OPTIONS "+:hD:xM:abjE:u:qPS:"
+#define SHORT_OPTIONS "+:hD:xM:abjE:u:qPS:np:"
 
 static bool is_short_option(int c) {
 	return c != '+' && c != ':' && strchr(SHORT_OPTIONS, c);
@@ -402,10 +569,13 @@ int options_parse(int argc, char *argv[], Settings *s) {
 			return log_error_errno(ENOMEM, "Out of memory");
 		s->mask |= SETTING_COMMAND;
 	}
+	options_finish_exec(s);
 	return 0;
 }
 
 int options_verify(Settings *s) {
+	int r;
+
 	if (!s->directory && !s->machine)
 		return log_invalid("No container given: use --directory=PATH or --machine=NAME");
 	if (s->template && s->ephemeral)
@@ -418,7 +588,7 @@ int options_verify(Settings *s) {
 				   "runs in the caller's unit");
 
 	if (!s->machine) {
-		int r = machine_name_from_path(s->directory, &s->machine);
+		r = machine_name_from_path(s->directory, &s->machine);
 		if (r < 0)
 			return log_invalid("Cannot derive a machine name from '%s', use --machine=NAME",
 					   s->directory);
@@ -427,6 +597,15 @@ int options_verify(Settings *s) {
 		return log_invalid("--boot and --user= may not be combined: the init runs as root");
 	if (s->start_mode == START_BOOT && s->chdir)
 		return log_invalid("--boot and --chdir= may not be combined: the init starts in /");
+	r = options_verify_exec(s);
+	if (r < 0)
+		return r;
+	r = netif_verify_settings(s);
+	if (r < 0)
+		return r;
+	r = options_verify_mounts(s);
+	if (r < 0)
+		return r;
 	/* An init halts cleanly on SIGRTMIN+3; a plain command is just killed. */
 	if (!s->kill_signal)
 		s->kill_signal = s->start_mode == START_BOOT ? SIGRTMIN + 3 : SIGKILL;

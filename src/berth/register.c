@@ -118,11 +118,14 @@ static int append_scope_properties(sd_bus_message *msg, const MachineInfo *m) {
 	return 0;
 }
 
-/* The arguments CreateMachineWithNetwork and RegisterMachineWithNetwork share. The host side of
- * the machine's network interfaces: none so far. */
+/* The arguments CreateMachineWithNetwork and RegisterMachineWithNetwork share, the host side of
+ * the machine's network interfaces last. */
 static int append_machine(sd_bus_message *msg, const MachineInfo *m) {
-	return sd_bus_message_append(msg, "sayssusai", m->name, SD_BUS_MESSAGE_APPEND_ID128(m->id), "berth", "container",
-				     (uint32_t) m->leader, m->root, 0);
+	int r = sd_bus_message_append(msg, "sayssus", m->name, SD_BUS_MESSAGE_APPEND_ID128(m->id), "berth",
+				      "container", (uint32_t) m->leader, m->root);
+	if (r < 0)
+		return r;
+	return sd_bus_message_append_array(msg, 'i', m->ifindices, m->n_ifindices * sizeof(int));
 }
 
 static int create_machine(Registration *reg, const MachineInfo *m) {

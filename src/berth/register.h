@@ -28,6 +28,8 @@ typedef struct MachineInfo {
 	const char *slice; /* NULL: machine.slice */
 	int kill_signal;
 	char **properties; /* --property= assignments */
+	const int *ifindices; /* the host side of its network interfaces */
+	size_t n_ifindices;
 } MachineInfo;
 
 /* Finds out what the host offers: on a systemd host, connects to the system bus and, unless

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <signal.h>
 #include <stdio.h>
+#include <sys/epoll.h>
 #include <sys/wait.h>
 
 #include <systemd/sd-daemon.h>
@@ -65,6 +66,12 @@ static void on_console_escape(void *userdata) {
 	(void) pidfd_send(sv->config->pidfd, SIGKILL);
 }
 
+static int on_watch(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+	Supervisor *sv = userdata;
+	sv->config->watch(sv->config->watch_userdata);
+	return 0;
+}
+
 static int add_sources(Supervisor *sv) {
 	static const int stop_signals[] = { SIGTERM, SIGINT, SIGHUP };
 	int r;
@@ -76,6 +83,11 @@ static int add_sources(Supervisor *sv) {
 		r = sd_event_add_signal(sv->event, NULL, stop_signals[i], on_stop_signal, sv);
 		if (r < 0)
 			return log_error_errno(r, "Failed to watch signals: %m");
+	}
+	if (sv->config->watch_fd >= 0) {
+		r = sd_event_add_io(sv->event, NULL, sv->config->watch_fd, EPOLLIN, on_watch, sv);
+		if (r < 0)
+			return log_error_errno(r, "Failed to watch the container's network: %m");
 	}
 	return 0;
 }

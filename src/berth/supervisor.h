@@ -17,6 +17,9 @@ typedef struct SupervisorConfig {
 	bool notify_ready; /* READY=1 to our manager waits for the container's READY=1 */
 	bool boot;         /* PID 1 is an init: its reboot() ends it with SIGHUP, a halt with SIGINT */
 	bool quiet;
+	int watch_fd;                 /* when readable, watch(watch_userdata) runs; -1 for none */
+	void (*watch)(void *userdata);
+	void *watch_userdata;
 } SupervisorConfig;
 
 typedef struct ContainerExit {

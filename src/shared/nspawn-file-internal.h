@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "macro.h"
+#include "nspawn-file-values.h"
 #include "nspawn-file.h"
 
 typedef struct ParseState {
@@ -66,28 +67,10 @@ int split_words(const char *s, const char *separators, WordFlags flags, char ***
 bool string_is_safe(const char *s);
 bool ifname_is_valid(const char *s);
 bool user_name_is_valid(const char *s);
-bool syscall_name_is_valid(const char *s);
 /* Absolute, no ".." component; "//", "/./" and a final "/" are dropped. */
 int path_simplify_absolute(const char *s, char **ret);
-/* -EINVAL with the bad word in *ret_bad (to be freed). */
-int parse_capability_list(const char *s, bool allow_all, uint64_t *ret, char **ret_bad);
 int parse_uid_shift_range(const char *s, uid_t *ret_shift, uid_t *ret_range);
-int parse_personality(const char *s, unsigned long *ret);
-const char *personality_names(void);
-/* -EILSEQ: the soft limit is above the hard one. */
-int parse_rlimit(int resource, const char *s, struct rlimit *ret);
-int parse_oom_score_adjust(const char *s, int *ret);
-/* Adds the CPUs in s to *set (allocating it); -ERANGE for a CPU beyond the supported. */
-int parse_cpu_list(const char *s, cpu_set_t **set, size_t *size);
 int address_family_from_name(const char *s);
 
-/* The mount specifications, into m (zeroed on entry, freed by the caller on failure too). */
-int parse_bind_spec(const char *s, bool read_only, NspawnMount *m);
-int parse_tmpfs_spec(const char *s, NspawnMount *m);
-int parse_overlay_spec(const char *s, bool read_only, NspawnMount *m);
-int parse_inaccessible_spec(const char *s, NspawnMount *m);
-void nspawn_mount_done(NspawnMount *m);
-
-int parse_pivot_root_spec(const char *s, char **ret_new, char **ret_old);
 int parse_port_spec(const char *s, NspawnPort *ret);
 int parse_veth_extra_spec(const char *s, NspawnVethExtra *ret);

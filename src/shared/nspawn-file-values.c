@@ -700,6 +700,23 @@ void nspawn_mount_done(NspawnMount *m) {
 	*m = (NspawnMount) {};
 }
 
+int nspawn_mount_append(NspawnMount **mounts, size_t *n, NspawnMount *m) {
+	NspawnMount *a = reallocarray(*mounts, *n + 1, sizeof *a);
+
+	if (!a)
+		return -ENOMEM;
+	a[(*n)++] = *m;
+	*mounts = a;
+	*m = (NspawnMount) {};
+	return 0;
+}
+
+void nspawn_mount_free_many(NspawnMount *mounts, size_t n) {
+	for (size_t i = 0; i < n; i++)
+		nspawn_mount_done(&mounts[i]);
+	free(mounts);
+}
+
 /* NEW[:OLD], both absolute. */
 int parse_pivot_root_spec(const char *s, char **ret_new, char **ret_old) {
 	_cleanup_free_ char *new_root = NULL, *old_root = NULL;

@@ -103,6 +103,10 @@ void nspawn_file_done(NspawnFile *f) {
 	nspawn_file_init(f);
 }
 
+const NspawnFileOrigin *nspawn_file_origin(const NspawnFile *f, uint64_t setting) {
+	return &f->origin[setting ? __builtin_ctzll(setting) : 0];
+}
+
 bool nspawn_file_private_network(const NspawnFile *f) {
 	return (f->mask & NSPAWN_FILE_PRIVATE_NETWORK && f->private_network) ||
 	       nspawn_file_network_veth(f) ||
@@ -221,6 +225,7 @@ static const NspawnKey *find_key(const char *section, const char *name) {
 static int parse_assignment(ParseState *st, char *l, const Section *section) {
 	const NspawnKey *key;
 	char *eq = strchr(l, '='), *name, *value;
+	int r;
 
 	if (!section->name) {
 		if (!section->ignored)
@@ -254,7 +259,10 @@ static int parse_assignment(ParseState *st, char *l, const Section *section) {
 			  "in /etc/systemd/nspawn/ or /run/systemd/nspawn/", key->name);
 		return 0;
 	}
-	return key->parse(st, key, value);
+	r = key->parse(st, key, value);
+	if (r >= 0 && (st->file->mask & key->setting))
+		st->file->origin[__builtin_ctzll(key->setting)] = (NspawnFileOrigin) { st->line, key->name };
+	return r;
 }
 
 static int parse_logical_line(ParseState *st, char *l, Section *section) {

@@ -151,8 +151,15 @@ typedef enum NspawnFileSetting {
 	 NSPAWN_FILE_IPVLAN | NSPAWN_FILE_BRIDGE | NSPAWN_FILE_ZONE |                             \
 	 NSPAWN_FILE_NETWORK_NAMESPACE_PATH)
 
+/* Where the file assigned a setting, for messages that point at the line. */
+typedef struct NspawnFileOrigin {
+	unsigned line;   /* 0: no line set it (or one that did was reset, or it is implied) */
+	const char *key; /* the key's name, such as "Capability" (static) */
+} NspawnFileOrigin;
+
 typedef struct NspawnFile {
 	uint64_t mask; /* NspawnFileSetting bits: which of the fields below the file set */
+	NspawnFileOrigin origin[64]; /* by bit number of the NspawnFileSetting: its last assignment */
 
 	/* [Exec] */
 	StartMode start_mode; /* Boot=yes: START_BOOT, ProcessTwo=yes: START_PID2, else START_PID1 */
@@ -218,6 +225,9 @@ typedef struct NspawnFile {
 void nspawn_file_init(NspawnFile *f);
 void nspawn_file_done(NspawnFile *f);
 
+/* Where f assigned setting (one NspawnFileSetting bit): the origin's line is 0 when no line did. */
+const NspawnFileOrigin *nspawn_file_origin(const NspawnFile *f, uint64_t setting);
+
 /* Whether the file gives the container its own network namespace: Private=yes, or any setting that
  * implies it. */
 bool nspawn_file_private_network(const NspawnFile *f);
@@ -247,3 +257,18 @@ int nspawn_file_parse(FILE *f, const NspawnFileParseOptions *opts, NspawnFile *r
  * prefixes the /etc and /run paths (NULL: "/"); image is used as given. -ENOENT when there is none. */
 int nspawn_file_find(const char *root, const char *machine, const char *image, char **ret_path,
 		     bool *ret_trusted);
+
+/* The mount specifications of Bind=, BindReadOnly=, TemporaryFileSystem=, Overlay=,
+ * OverlayReadOnly= and Inaccessible=, which berth's --bind= and friends share: they fill m (zeroed
+ * on entry; freed with nspawn_mount_done() by the caller, on failure too) and return -EINVAL for
+ * what they do not accept, or -ENOMEM. */
+int parse_bind_spec(const char *s, bool read_only, NspawnMount *m);
+int parse_tmpfs_spec(const char *s, NspawnMount *m);
+int parse_overlay_spec(const char *s, bool read_only, NspawnMount *m);
+int parse_inaccessible_spec(const char *s, NspawnMount *m);
+void nspawn_mount_done(NspawnMount *m);
+/* Appends m to the array (*mounts, *n), taking what it owns; -ENOMEM leaves m to the caller. */
+int nspawn_mount_append(NspawnMount **mounts, size_t *n, NspawnMount *m);
+void nspawn_mount_free_many(NspawnMount *mounts, size_t n);
+/* PivotRoot=, --pivot-root=: NEW[:OLD], both absolute; *ret_old is NULL without OLD. */
+int parse_pivot_root_spec(const char *s, char **ret_new, char **ret_old);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "macro.h"
+#include "nspawn-file.h"
 #include "settings.h"
 #include "strv.h"
 
@@ -76,6 +77,14 @@ static const char *const register_mode_table[_REGISTER_MODE_MAX] = {
 };
 DEFINE_STRING_TABLE(register_mode, RegisterMode, _REGISTER_MODE_MAX)
 
+static const char *const settings_file_mode_table[_SETTINGS_FILE_MODE_MAX] = {
+	[SETTINGS_FILE_NO] = "no",
+	[SETTINGS_FILE_YES] = "yes",
+	[SETTINGS_FILE_OVERRIDE] = "override",
+	[SETTINGS_FILE_TRUSTED] = "trusted",
+};
+DEFINE_STRING_TABLE(settings_file_mode, SettingsFileMode, _SETTINGS_FILE_MODE_MAX)
+
 void settings_init(Settings *s) {
 	*s = (Settings) {
 		.start_mode = START_PID1,
@@ -85,6 +94,8 @@ void settings_init(Settings *s) {
 		.console_mode = _CONSOLE_MODE_INVALID,
 		.link_journal = LINK_JOURNAL_AUTO,
 		.register_mode = REGISTER_AUTO,
+		.settings_mode = SETTINGS_FILE_YES,
+		.personality = PERSONALITY_UNSET,
 	};
 }
 
@@ -99,5 +110,20 @@ void settings_done(Settings *s) {
 	free(s->user);
 	free(s->slice);
 	strv_free(s->properties);
+	strv_free(s->network_veth_extra);
+	free(s->network_bridge);
+	free(s->network_zone);
+	strv_free(s->network_interfaces);
+	strv_free(s->network_macvlan);
+	strv_free(s->network_ipvlan);
+	free(s->network_namespace_path);
+	free(s->ports);
+	strv_free(s->syscall_allow);
+	strv_free(s->syscall_deny);
+	if (s->cpu_affinity)
+		CPU_FREE(s->cpu_affinity);
+	nspawn_mount_free_many(s->mounts, s->n_mounts);
+	free(s->pivot_root_new);
+	free(s->pivot_root_old);
 	settings_init(s);
 }

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/resource.h>
 
 #include <systemd/sd-id128.h>
 
@@ -90,6 +92,19 @@ typedef enum RegisterMode {
 	_REGISTER_MODE_INVALID = -EINVAL,
 } RegisterMode;
 
+/* Whether and how the machine's .nspawn file is read (--settings=). */
+typedef enum SettingsFileMode {
+	SETTINGS_FILE_NO,       /* not read */
+	SETTINGS_FILE_YES,      /* read; the command line wins; trusted only in /etc and /run */
+	SETTINGS_FILE_OVERRIDE, /* read; the file wins over the command line */
+	SETTINGS_FILE_TRUSTED,  /* read as with yes, and trusted wherever it is */
+	_SETTINGS_FILE_MODE_MAX,
+	_SETTINGS_FILE_MODE_INVALID = -EINVAL,
+} SettingsFileMode;
+
+/* Settings.personality when none is asked for: the payload runs with berth's own. */
+#define PERSONALITY_UNSET 0xffffffffUL
+
 DECLARE_STRING_TABLE(start_mode, StartMode);
 DECLARE_STRING_TABLE(volatile_mode, VolatileMode);
 DECLARE_STRING_TABLE(console_mode, ConsoleMode);
@@ -97,6 +112,17 @@ DECLARE_STRING_TABLE(resolv_conf_mode, ResolvConfMode);
 DECLARE_STRING_TABLE(timezone_mode, TimezoneMode);
 DECLARE_STRING_TABLE(link_journal, LinkJournal);
 DECLARE_STRING_TABLE(register_mode, RegisterMode);
+DECLARE_STRING_TABLE(settings_file_mode, SettingsFileMode);
+
+/* A mount of --bind= and the like, as the .nspawn file has it (nspawn-file.h). */
+typedef struct NspawnMount NspawnMount;
+
+/* -p/--port=: connections to a port of the host's go on to one of the container's. */
+typedef struct PortForward {
+	int protocol; /* IPPROTO_TCP or IPPROTO_UDP */
+	uint16_t host_port;
+	uint16_t container_port;
+} PortForward;
 
 /* One bit per setting, for the mask of what the command line set. */
 typedef enum SettingMask {
@@ -111,13 +137,23 @@ typedef enum SettingMask {
 	SETTING_EPHEMERAL = UINT64_C(1) << 8,
 	SETTING_RESOLV_CONF = UINT64_C(1) << 9,
 	SETTING_TIMEZONE = UINT64_C(1) << 10,
-	SETTING_PRIVATE_NETWORK = UINT64_C(1) << 11,
+	SETTING_PRIVATE_NETWORK = UINT64_C(1) << 11, /* any network option but --port: they go as one */
 	SETTING_MACHINE_ID = UINT64_C(1) << 12,
 	SETTING_TEMPLATE = UINT64_C(1) << 13,
 	SETTING_DIRECTORY = UINT64_C(1) << 14,
 	SETTING_COMMAND = UINT64_C(1) << 15,
 	SETTING_NOTIFY_READY = UINT64_C(1) << 16,
 	SETTING_LINK_JOURNAL = UINT64_C(1) << 17,
+	SETTING_CAPABILITY = UINT64_C(1) << 18, /* --capability, --drop-capability, --ambient-capability */
+	SETTING_NO_NEW_PRIVILEGES = UINT64_C(1) << 19,
+	SETTING_SYSCALL_FILTER = UINT64_C(1) << 20,
+	SETTING_OOM_SCORE_ADJUST = UINT64_C(1) << 21,
+	SETTING_CPU_AFFINITY = UINT64_C(1) << 22,
+	SETTING_PERSONALITY = UINT64_C(1) << 23,
+	SETTING_MOUNTS = UINT64_C(1) << 24, /* --bind=, --bind-ro=, --tmpfs=, --overlay=, ... */
+	SETTING_PIVOT_ROOT = UINT64_C(1) << 25,
+	SETTING_PORT = UINT64_C(1) << 26,
+	/* --rlimit= has no bit: Settings.rlimits_set says which limits the command line set. */
 } SettingMask;
 
 typedef struct Settings {
@@ -138,7 +174,17 @@ typedef struct Settings {
 	ResolvConfMode resolv_conf;
 	TimezoneMode timezone;
 	ConsoleMode console_mode; /* _CONSOLE_MODE_INVALID: chosen from the terminal at start */
-	bool private_network;
+	bool private_network; /* a network namespace of its own; every network_* option implies it */
+	bool network_veth;    /* a veth pair: ve-NAME (vb-NAME with a bridge or zone) and host0 */
+	char **network_veth_extra; /* pairs: the host side's name, the container side's */
+	char *network_bridge;      /* the host side of the veth pair joins this existing bridge */
+	char *network_zone;        /* ... or the bridge vz-ZONE, made with the zone's first machine */
+	char **network_interfaces; /* pairs: a host interface moved in, its name in the container */
+	char **network_macvlan;    /* pairs: the parent interface on the host, the name inside */
+	char **network_ipvlan;     /* likewise */
+	char *network_namespace_path; /* the container joins this network namespace (not private) */
+	PortForward *ports;
+	size_t n_ports;
 	bool notify_ready; /* READY=1 when the payload says so, not at start */
 	LinkJournal link_journal;
 	bool keep_unit;    /* berth runs as a unit of its own: a reboot exits 133 for it to restart */
@@ -146,6 +192,28 @@ typedef struct Settings {
 	char *slice;       /* the slice of the machine's scope; NULL: machine.slice */
 	char **properties; /* NAME=VALUE unit properties for the machine's scope (--property=) */
 	bool quiet;
+	SettingsFileMode settings_mode;
+	/* Capabilities: the command line's additions and removals, and the payload's bounding set that
+	 * options_parse() makes of them (nspawn's default set, with CAP_NET_ADMIN for a private network,
+	 * plus capability_add, minus capability_drop), which the .nspawn file may change further. */
+	uint64_t capability_add; /* 1 << CAP_*; all bits for "all" */
+	uint64_t capability_drop;
+	uint64_t capabilities;
+	uint64_t ambient_capabilities; /* the payload keeps them as any --user (a subset of the above) */
+	bool no_new_privileges;
+	char **syscall_allow; /* system calls and @groups allowed besides the default filter's */
+	char **syscall_deny;  /* ... refused even where allowed */
+	struct rlimit rlimits[RLIMIT_NLIMITS];
+	uint32_t rlimits_set; /* 1 << RLIMIT_*: rlimits[] holds the payload's limit */
+	int oom_score_adjust;
+	bool oom_score_adjust_set;
+	cpu_set_t *cpu_affinity; /* CPU_ALLOC()ed; NULL: berth's own */
+	size_t cpu_affinity_size;
+	unsigned long personality; /* PER_LINUX or PER_LINUX32, or PERSONALITY_UNSET */
+	NspawnMount *mounts; /* --bind= and the other mount options, in the command line's order */
+	size_t n_mounts;
+	char *pivot_root_new; /* --pivot-root=: the tree's directory that becomes the root, or NULL */
+	char *pivot_root_old; /* ... and where the old root goes below it; NULL: it is dropped */
 	uint64_t mask; /* SettingMask bits set by the command line */
 } Settings;
 

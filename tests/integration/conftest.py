@@ -13,7 +13,8 @@
 # machines: machine_record(name), machine_processes(name), wait_for_machine(name, comm),
 # process_alive(pid).
 # After every test, a leak check fails the test if berth left processes, mounts, cgroups, state
-# files, network interfaces or loop devices behind (and cleans them up for the next test).
+# files, network interfaces, nftables tables or loop devices behind (and cleans them up for the next
+# test).
 
 import hashlib
 import os
@@ -315,7 +316,7 @@ def _cgroup_roots():
 def _host_state(basetemp):
     """What berth might leave behind, as {kind: {key: description}}."""
     state = {"process": {}, "mount": {}, "cgroup": {}, "state file": {}, "network interface": {},
-             "loop device": {}}
+             "nftables table": {}, "loop device": {}}
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             comm = Path(f"/proc/{pid}/comm").read_text().strip()
@@ -340,11 +341,21 @@ def _host_state(basetemp):
             state["state file"][str(p)] = f"State file '{p}'"
     for name in os.listdir("/sys/class/net"):
         state["network interface"][name] = f"Network interface '{name}'"
+    for family, name in _nft_tables():
+        state["nftables table"][f"{family} {name}"] = f"nftables table '{family} {name}'"
     for dev in Path("/sys/block").glob("loop*"):
         backing = dev / "loop/backing_file"
         if backing.exists():
             state["loop device"][dev.name] = f"Loop device /dev/{dev.name} on '{backing.read_text().strip()}'"
     return state
+
+
+def _nft_tables():
+    """[(family, name)] of the host's nftables tables, when nft is installed."""
+    if not shutil.which("nft"):
+        return []
+    r = subprocess.run(["nft", "list", "tables"], capture_output=True, text=True)
+    return [tuple(line.split()[1:3]) for line in r.stdout.splitlines() if line.startswith("table ")]
 
 
 def _new_since(before, after):
@@ -376,6 +387,8 @@ def _clean_up(leaked):
                 time.sleep(0.1)
     for f in leaked["state file"]:
         Path(f).unlink(missing_ok=True)
+    for table in leaked["nftables table"]:
+        subprocess.run(["nft", "delete", "table", *table.split()], capture_output=True)
     for name in leaked["network interface"]:
         subprocess.run(["ip", "link", "delete", name], capture_output=True)
     for dev in leaked["loop device"]:

@@ -75,6 +75,18 @@ def test_options_values_and_machines(complete, machine):
 
 
 @pytest.mark.parametrize("complete", [bash_complete, fish_complete], ids=["bash", "fish"])
+def test_security_and_settings_values(complete):
+    def values(line):
+        return {w.partition("=")[2] if w.startswith("--") else w for w in complete(line)}
+    assert {"yes", "no", "override", "trusted"} <= values("berth --settings=")
+    assert {"CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG"} == values("berth --capability=CAP_SYS_T")
+    assert "all" in values("berth --drop-capability=")
+    assert {"@swap", "~@swap"} <= values("berth --system-call-filter=") | values("berth --system-call-filter=~")
+    assert "NOFILE=" in values("berth --rlimit=NO")
+    assert {"x86", "x86-64"} <= values("berth --personality=")
+
+
+@pytest.mark.parametrize("complete", [bash_complete, fish_complete], ids=["bash", "fish"])
 def test_command_arguments_are_the_commands(complete, cached_tree):
     # After the command, the command's own completion takes over: berth's options are not offered.
     words = complete(f"berth -D {cached_tree} ls --colo")

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "nspawn-file.h"
+
+/* Detached mounts with the new mount API: made, changed and attached through file descriptors, so
+ * that no path is looked up again between finding a target and mounting on it. */
+
+/* A new file system of type (source names it in mountinfo) as a detached mount: params are
+ * "KEY=VALUE" or "FLAG" for fsconfig(2), attrs MOUNT_ATTR_* for the mount. Returns its fd, or -errno
+ * with the kernel's explanation, if it gave one, in message (empty otherwise). */
+int mount_fs_detached(const char *type, const char *source, char * const *params, unsigned attrs,
+		      char *message, size_t size);
+/* An overlay of layers (O_PATH fds of directories, the top one first) with upper and work (or
+ * without, when upper is negative), as a detached mount. As mount_fs_detached(). */
+int mount_overlay_detached(const int *layers, size_t n_layers, int upper, int work, bool read_only,
+			   char *message, size_t size);
+/* A tmpfs with mount(8)-style options ("mode=0755,size=10M,nosuid"): the file system's own go to
+ * tmpfs, ro, nosuid, nodev, noexec, the atime options and nosymfollow (and their opposites) to the
+ * mount. As nspawn's --tmpfs=, the mount is nodev and strictatime unless the options say otherwise. */
+int mount_tmpfs_detached(const char *options, char *message, size_t size);
+
+/* Makes the detached mount tree_fd, with its submounts, read-only. */
+int mount_tree_set_read_only(int tree_fd);
+/* Maps the IDs of the detached mount tree_fd, with its submounts, as the bind option says, for a
+ * container without a user namespace of its own (its IDs are the host's: offset 0, 65536 of them):
+ * "idmap" shows host IDs 0-65535 as themselves, "rootidmap" owner as root; other IDs show as the
+ * overflow ID (nobody). The file system must support ID-mapped mounts. */
+int mount_tree_idmap(int tree_fd, BindIdmap idmap, uid_t owner);
+/* Mounts the detached tree_fd on what target_fd (an O_PATH fd) is. */
+int mount_tree_attach(int tree_fd, int target_fd);
