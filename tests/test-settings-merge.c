@@ -3,6 +3,7 @@
  * it (or always with --settings=override), with nspawn's quirks; keys berth cannot honour yet are
  * refused naming file, line and key; where the file is found and whether it is trusted. */
 #include <linux/capability.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <sys/resource.h>
@@ -346,6 +347,41 @@ static int test_network_block(void) {
 	return 0;
 }
 
+/* Port= replaces the command line's ports as one list, unless the command line had --port=; it
+ * needs a network of the machine's own, which the file or the command line may give. */
+static int test_ports(void) {
+	_cleanup_settings_ Settings s;
+	static const char file[] = "[Network]\nVirtualEthernet=yes\nPort=tcp:8080:80\nPort=udp:53\n";
+
+	settings_init(&s);
+	ASSERT_PASS(cmdline(&s, "-D", "/srv/test", NULL));
+	MERGE(&s, file, false);
+	ASSERT_EQ_INT(s.n_ports, 2);
+	ASSERT_EQ_INT(s.ports[0].protocol, IPPROTO_TCP);
+	ASSERT_EQ_INT(s.ports[0].host_port, 8080);
+	ASSERT_EQ_INT(s.ports[0].container_port, 80);
+	ASSERT_EQ_INT(s.ports[1].protocol, IPPROTO_UDP);
+	ASSERT_EQ_INT(s.ports[1].container_port, 53);
+	ASSERT_TRUE(s.network_veth);
+	ASSERT_EQ_INT(options_verify(&s), 0);
+
+	ASSERT_PASS(cmdline(&s, "-D", "/srv/test", "-n", "-p", "9000", NULL));
+	MERGE(&s, file, false);
+	ASSERT_EQ_INT(s.n_ports, 1);
+	ASSERT_EQ_INT(s.ports[0].host_port, 9000);
+
+	ASSERT_PASS(cmdline(&s, "-D", "/srv/test", "--settings=override", "-n", "-p", "9000", NULL));
+	MERGE(&s, file, true);
+	ASSERT_EQ_INT(s.n_ports, 2);
+	ASSERT_EQ_INT(s.ports[0].host_port, 8080);
+
+	/* Ports, but no network of its own. */
+	ASSERT_PASS(cmdline(&s, "-D", "/srv/test", NULL));
+	MERGE(&s, "[Network]\nPort=80\n", false);
+	ASSERT_PASS(verify_fails(&s, "needs a network namespace of the container's own"));
+	return 0;
+}
+
 /* The file's mounts replace the command line's as a whole; --pivot-root= is a setting of its own. */
 static int test_mounts(void) {
 	_cleanup_settings_ Settings s;
@@ -472,4 +508,4 @@ static int test_load(void) {
 
 TESTS_MAIN(TEST_ENTRY(file_fills_in), TEST_ENTRY(command_line_wins), TEST_ENTRY(start_mode),
 	   TEST_ENTRY(capabilities), TEST_ENTRY(ambient_checks), TEST_ENTRY(filter_and_limits),
-	   TEST_ENTRY(network_block), TEST_ENTRY(mounts), TEST_ENTRY(unsupported), TEST_ENTRY(load))
+	   TEST_ENTRY(network_block), TEST_ENTRY(ports), TEST_ENTRY(mounts), TEST_ENTRY(unsupported), TEST_ENTRY(load))

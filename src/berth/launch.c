@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -29,6 +30,7 @@
 #include "mount-custom.h"
 #include "network.h"
 #include "port-forward.h"
+#include "port-proxy.h"
 #include "process-util.h"
 #include "register.h"
 #include "rootfs.h"
@@ -57,6 +59,7 @@ typedef struct Launch {
 	Guardian guardian;
 	NetifState net;    /* the container's links, while it runs */
 	PortForwarding ports;
+	PortProxy *proxy;  /* holds the host ports from start to end, and relays ::1 */
 	int netns_path_fd; /* --network-namespace-path=, for the container to join */
 	pid_t pid;
 	int pidfd;
@@ -78,6 +81,7 @@ static void launch_done(Launch *l) {
 	registration_done(&l->reg);
 	/* Torn down at the end of each run already (stop_network). */
 	port_forward_done(&l->ports);
+	l->proxy = port_proxy_free(l->proxy);
 	netif_state_done(&l->net);
 	closep(&l->netns_path_fd);
 	/* Only what the guardian does not own yet: after it started, it removes the record. */
@@ -114,7 +118,7 @@ static int prepare(Launch *l) {
 		return r;
 	/* Bad network settings are reported before anything is set up. */
 	r = netif_check(s);
-	if (r < 0 || (r = port_forward_check(s)) < 0)
+	if (r < 0 || (r = port_proxy_new(s->ports, s->n_ports, &l->proxy)) < 0)
 		return r;
 	if (s->network_namespace_path &&
 	    (r = netif_open_namespace_path(s->network_namespace_path, &l->netns_path_fd)) < 0)
@@ -371,8 +375,21 @@ static int wait_for_exec(Launch *l, int sync_fd) {
 }
 
 /* The container's addresses changed: port forwarding follows them. */
-static void on_network_change(void *userdata) {
+static int on_network_change(sd_event_source *source, int fd, uint32_t revents, void *userdata) {
 	port_forward_update(userdata);
+	return 0;
+}
+
+static int attach_ports(sd_event *e, void *userdata) {
+	Launch *l = userdata;
+	int fd = port_forward_fd(&l->ports), r;
+
+	if (fd >= 0) {
+		r = sd_event_add_io(e, NULL, fd, EPOLLIN, on_network_change, &l->ports);
+		if (r < 0)
+			return log_error_errno(r, "Failed to watch the container's network: %m");
+	}
+	return port_proxy_attach(l->proxy, e, &l->ports.current);
 }
 
 static int supervise(Launch *l, ContainerExit *ret) {
@@ -387,10 +404,10 @@ static int supervise(Launch *l, ContainerExit *ret) {
 		.notify_ready = s->notify_ready,
 		.boot = s->start_mode == START_BOOT,
 		.quiet = s->quiet,
-		.watch_fd = port_forward_fd(&l->ports),
-		.watch = on_network_change,
-		.watch_userdata = &l->ports,
+		.attach = attach_ports,
+		.attach_userdata = l,
 	};
+	int r;
 
 	switch (l->console_mode) {
 	case CONSOLE_INTERACTIVE:
@@ -402,7 +419,9 @@ static int supervise(Launch *l, ContainerExit *ret) {
 	default:
 		config.console_flags = 0;
 	}
-	return supervisor_run(&config, ret);
+	r = supervisor_run(&config, ret);
+	port_proxy_detach(l->proxy);
+	return r;
 }
 
 static int start_network(Launch *l) {

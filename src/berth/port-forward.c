@@ -13,47 +13,6 @@
 #include "log.h"
 #include "port-forward.h"
 
-static const char *protocol_name(int protocol) {
-	return protocol == IPPROTO_UDP ? "udp" : "tcp";
-}
-
-/* Whether a server of the host could listen on the port: then it is free for the container. */
-static int check_port_free(const PortForward *port, int family) {
-	_cleanup_close_ int fd = socket(family, (port->protocol == IPPROTO_UDP ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
-	struct sockaddr_in in = { .sin_family = AF_INET, .sin_port = htons(port->host_port) };
-	struct sockaddr_in6 in6 = { .sin6_family = AF_INET6, .sin6_port = htons(port->host_port) };
-	int on = 1;
-
-	if (fd < 0)
-		return errno == EAFNOSUPPORT ? 0 : -errno;
-	/* As a TCP server would: connections of the past in TIME_WAIT do not count. */
-	if (port->protocol == IPPROTO_TCP)
-		(void) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-	if (family == AF_INET6)
-		(void) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
-	if (bind(fd, family == AF_INET ? (struct sockaddr *) &in : (struct sockaddr *) &in6,
-		 family == AF_INET ? sizeof in : sizeof in6) < 0)
-		return -errno;
-	return 0;
-}
-
-int port_forward_check(const Settings *s) {
-	for (size_t i = 0; i < s->n_ports; i++) {
-		const PortForward *port = &s->ports[i];
-		int r = check_port_free(port, AF_INET);
-
-		if (r >= 0)
-			r = check_port_free(port, AF_INET6);
-		if (r == -EADDRINUSE)
-			return log_error_errno(r, "Port %s:%u (--port=) is in use on the host",
-					       protocol_name(port->protocol), port->host_port);
-		if (r < 0)
-			return log_error_errno(r, "Failed to check whether port %s:%u (--port=) is free on the host: %m",
-					       protocol_name(port->protocol), port->host_port);
-	}
-	return 0;
-}
-
 static int apply(PortForwarding *p, const NftAddresses *target) {
 	_cleanup_free_ NftForward *forwards = calloc(p->n_ports, sizeof *forwards);
 	NftForwardTable t = {

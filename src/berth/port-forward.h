@@ -14,7 +14,8 @@
  * container's address, with nftables rules in a table of the machine's own, "berth-NAME". berth
  * runs no DHCP and assigns no address: the container's address is whatever the guest (or the
  * host's network manager) configures, so berth watches the container's addresses and points the
- * rules at the first global one of each family, preferring host0's, whenever it changes. */
+ * rules at the first global one of each family, preferring host0's, whenever it changes. The
+ * host ports themselves, and ::1, are port-proxy.h's. */
 
 typedef struct PortForwarding {
 	char *table;                 /* "berth-NAME", or NULL when there is nothing to forward */
@@ -27,9 +28,6 @@ typedef struct PortForwarding {
 } PortForwarding;
 
 #define PORT_FORWARDING_INIT {}
-
-/* Before the container starts: the ports are free on the host. Logs. */
-int port_forward_check(const Settings *s);
 
 /* Once the container's links are made: creates the machine's table (recorded in net, to be
  * deleted with the machine) and starts watching the container's addresses. Logs. */

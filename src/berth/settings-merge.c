@@ -12,10 +12,10 @@
 #include "strv.h"
 
 /* What a file may ask for that berth cannot do yet. It is refused rather than ignored, so that a
- * machine never runs with less than its file says (no user namespace, no forwarded port). */
+ * machine never runs with less than its file says (no user namespace, no bound user). */
 #define UNSUPPORTED                                                                              \
 	(NSPAWN_FILE_PRIVATE_USERS | NSPAWN_FILE_PRIVATE_USERS_OWNERSHIP | NSPAWN_FILE_SUPPRESS_SYNC | \
-	 NSPAWN_FILE_RESTRICT_ADDRESS_FAMILIES | NSPAWN_FILE_BIND_USER | NSPAWN_FILE_PORT)
+	 NSPAWN_FILE_RESTRICT_ADDRESS_FAMILIES | NSPAWN_FILE_BIND_USER)
 
 /* The command line's network options (all of them set this bit): with any of them, the file's
  * network settings are not used. */
@@ -196,6 +196,21 @@ static void merge_mounts(Settings *s, NspawnFile *f, uint64_t cmdline) {
 	}
 }
 
+/* Port= replaces the command line's ports, as one list. */
+static int merge_ports(Settings *s, const NspawnFile *f) {
+	PortForward *ports = calloc(f->n_ports, sizeof *ports);
+
+	if (!ports && f->n_ports > 0)
+		return log_error_errno(ENOMEM, "Out of memory");
+	for (size_t i = 0; i < f->n_ports; i++)
+		ports[i] = (PortForward) { .protocol = f->ports[i].protocol, .host_port = f->ports[i].host_port,
+					   .container_port = f->ports[i].container_port };
+	free(s->ports);
+	s->ports = ports;
+	s->n_ports = f->n_ports;
+	return 0;
+}
+
 int settings_merge_file(Settings *s, NspawnFile *f, const char *path, bool override) {
 	uint64_t cmdline = override ? 0 : s->mask;
 #define FROM_FILE(file_bit, cmdline_bit) ((f->mask & (file_bit)) && !(cmdline & (cmdline_bit)))
@@ -236,6 +251,8 @@ int settings_merge_file(Settings *s, NspawnFile *f, const char *path, bool overr
 		s->read_only = f->read_only;
 	if (FROM_FILE(NSPAWN_FILE_VOLATILE, SETTING_VOLATILE_MODE))
 		s->volatile_mode = f->volatile_mode;
+	if (FROM_FILE(NSPAWN_FILE_PORT, SETTING_PORT) && merge_ports(s, f) < 0)
+		return -ENOMEM;
 	/* The network settings go as one block: all of them, or none when the command line has any. */
 	if (FROM_FILE(NSPAWN_FILE_NETWORK, SETTING_NETWORK_OPTIONS))
 		return merge_network(s, f);

@@ -66,12 +66,6 @@ static void on_console_escape(void *userdata) {
 	(void) pidfd_send(sv->config->pidfd, SIGKILL);
 }
 
-static int on_watch(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-	Supervisor *sv = userdata;
-	sv->config->watch(sv->config->watch_userdata);
-	return 0;
-}
-
 static int add_sources(Supervisor *sv) {
 	static const int stop_signals[] = { SIGTERM, SIGINT, SIGHUP };
 	int r;
@@ -84,11 +78,8 @@ static int add_sources(Supervisor *sv) {
 		if (r < 0)
 			return log_error_errno(r, "Failed to watch signals: %m");
 	}
-	if (sv->config->watch_fd >= 0) {
-		r = sd_event_add_io(sv->event, NULL, sv->config->watch_fd, EPOLLIN, on_watch, sv);
-		if (r < 0)
-			return log_error_errno(r, "Failed to watch the container's network: %m");
-	}
+	if (sv->config->attach)
+		return sv->config->attach(sv->event, sv->config->attach_userdata);
 	return 0;
 }
 

@@ -4,6 +4,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include <systemd/sd-event.h>
+
 #include "console.h"
 
 typedef struct SupervisorConfig {
@@ -17,9 +19,9 @@ typedef struct SupervisorConfig {
 	bool notify_ready; /* READY=1 to our manager waits for the container's READY=1 */
 	bool boot;         /* PID 1 is an init: its reboot() ends it with SIGHUP, a halt with SIGINT */
 	bool quiet;
-	int watch_fd;                 /* when readable, watch(watch_userdata) runs; -1 for none */
-	void (*watch)(void *userdata);
-	void *watch_userdata;
+	/* Adds the caller's own sources to the loop (NULL for none); a failure ends the run. */
+	int (*attach)(sd_event *e, void *userdata);
+	void *attach_userdata;
 } SupervisorConfig;
 
 typedef struct ContainerExit {

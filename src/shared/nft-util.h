@@ -31,7 +31,7 @@ typedef struct NftForwardTable {
 	/* Forward from the host's own 127.0.0.0/8 too: the connections leave with a masqueraded
 	 * source, and their replies come back in through these links, which need route_localnet
 	 * (the caller sets it). Packets for 127.0.0.0/8 that arrive through them any other way are
-	 * dropped, as they would be without route_localnet. ::1 cannot be forwarded: the kernel
+	 * dropped, as they would be without route_localnet. ::1 is never forwarded: the kernel
 	 * routes no reply for ::1 that comes in through another link than lo. */
 	const int *loopback_links;
 	size_t n_loopback_links;

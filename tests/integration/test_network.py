@@ -543,8 +543,8 @@ def free_port():
 
 def test_port_forwarding(net, net6, machines, server, tag):
     """-p: TCP and UDP, IPv4 and IPv6, reach the container's server through the host's address on
-    the veth and through 127.0.0.1 (::1 cannot be: see berth(1)); the rules follow the container's
-    address when it changes, and their table goes with the machine."""
+    the veth, through 127.0.0.1 and through ::1 (relayed by berth); the forwarding follows the
+    container's address when it changes, and the table and the ports go with the machine."""
     name = f"bt-port-{tag}"
     tcp_port, udp_port = free_port(), free_port()
     m = machines(name, "-n", f"-p{tcp_port}:8000", f"--port=udp:{udp_port}:8001")
@@ -564,8 +564,16 @@ def test_port_forwarding(net, net6, machines, server, tag):
                           (addr(net6(1)), addr(net6(1)))):
         assert ask(address, tcp_port, "tcp") == f"tcp {seen}", address
         assert ask(address, udp_port, "udp") == f"udp {seen}", address
-    # Not forwarded, so nothing listens: refused, rather than left hanging.
-    assert ask("::1", tcp_port, "tcp").startswith("error: Connection refused")
+    # ::1 is relayed by berth, to the container's IPv6 address, from the host's side of the veth.
+    assert ask("::1", tcp_port, "tcp") == f"tcp {addr(net6(1))}"
+    assert ask("::1", udp_port, "udp") == f"udp {addr(net6(1))}"
+    # The host's servers cannot take the ports while the machine has them.
+    for family, kind, port in ((socket.AF_INET, socket.SOCK_STREAM, tcp_port),
+                               (socket.AF_INET6, socket.SOCK_STREAM, tcp_port),
+                               (socket.AF_INET, socket.SOCK_DGRAM, udp_port)):
+        with socket.socket(family, kind) as s, pytest.raises(OSError, match="Address already in use"):
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("::" if family == socket.AF_INET6 else "0.0.0.0", port))
 
     # The container changes its address: the rules follow.
     ip("addr", "del", net(2, 29), "dev", "host0", pid=m.leader)
@@ -573,8 +581,56 @@ def test_port_forwarding(net, net6, machines, server, tag):
     ip("addr", "add", net(3, 29), "dev", "host0", pid=m.leader)
     assert eventually(lambda: ask(addr(net(1, 29)), tcp_port, "tcp", timeout=0.5), f"tcp {addr(net(1, 29))}")
 
+    # Without an IPv6 address, ::1 goes to the IPv4 one.
+    ip("-6", "addr", "del", net6(2), "dev", "host0", pid=m.leader)
+    assert eventually(lambda: ask("::1", tcp_port, "tcp", timeout=0.5), f"tcp {addr(net(1, 29))}")
+
     m.stop()
     assert not berth_tables() and not berth_links()
+    # The ports are free again for a server (which, as servers do, ignores connections of the past).
+    for family, kind, port in ((socket.AF_INET, socket.SOCK_STREAM, tcp_port),
+                               (socket.AF_INET6, socket.SOCK_STREAM, tcp_port),
+                               (socket.AF_INET, socket.SOCK_DGRAM, udp_port),
+                               (socket.AF_INET6, socket.SOCK_DGRAM, udp_port)):
+        with socket.socket(family, kind) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("::" if family == socket.AF_INET6 else "0.0.0.0", port))
+
+
+def test_port_taken_by_another_machine(machines, run_berth, cached_tree, tag):
+    """Two machines cannot forward the same host port: the second is refused before it starts and
+    leaves nothing behind, and the first goes on."""
+    port = free_port()
+    first = machines(f"bt-pa-{tag}", "-n", f"-p{port}")
+    r = run_berth("-D", cached_tree, "-x", "-M", f"bt-pb-{tag}", "-n", f"--port={port}:81", "true")
+    assert r.returncode == 1, r.stderr
+    assert f"Port tcp:{port} (--port=) is in use on the host" in r.stderr
+    assert "Spawning container" not in r.stderr
+    assert berth_links() == {f"ve-bt-pa-{tag}"} and berth_tables() == {f"berth-bt-pa-{tag}"}
+    assert process_alive(first.leader)
+    first.stop()
+    assert not berth_links() and not berth_tables()
+
+
+def test_port_from_nspawn_file(net, machines, server, tag):
+    """Port= and VirtualEthernet= of a trusted .nspawn file forward as -n -p do."""
+    name = f"bt-pf-{tag}"
+    port = free_port()
+    path = f"/run/systemd/nspawn/{name}.nspawn"
+    os.makedirs("/run/systemd/nspawn", exist_ok=True)
+    with open(path, "w") as f:
+        f.write(f"[Network]\nVirtualEthernet=yes\nPort=tcp:{port}:8000\n")
+    try:
+        m = machines(name)
+        assert berth_links() == {f"ve-{name}"} and berth_tables() == {f"berth-{name}"}
+        configure(f"ve-{name}", net(1, 29))
+        configure("host0", net(2, 29), pid=m.leader)
+        server(m.leader, 8000, 8001)
+        assert eventually(lambda: ask("127.0.0.1", port, "tcp", timeout=0.5), f"tcp {addr(net(1, 29))}")
+        m.stop()
+    finally:
+        os.unlink(path)
+    assert not berth_links() and not berth_tables()
 
 
 def test_port_in_use(cached_tree, run_berth):
