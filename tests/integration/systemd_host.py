@@ -77,6 +77,17 @@ def install_build(root, stage):
         pytest.fail(f"Failed to copy the installed files into '{root}': {r.stderr}", pytrace=False)
 
 
+def enable_networkd(root):
+    """Enables systemd-networkd in the tree at root, as `systemctl enable` would: in the guest, it
+    configures host0 with the shipped 80-container-host0.network (DHCP from the host's networkd)."""
+    for target, unit in (("multi-user.target.wants", "systemd-networkd.service"),
+                         ("sockets.target.wants", "systemd-networkd.socket")):
+        wants = root / "etc/systemd/system" / target
+        wants.mkdir(parents=True, exist_ok=True)
+        if not (wants / unit).is_symlink():
+            (wants / unit).symlink_to(f"/lib/systemd/system/{unit}")
+
+
 class SystemdHost:
     """A systemd host booted by berth. start() boots it and waits until systemd says "running";
     stop() powers it off and removes everything."""
@@ -102,6 +113,7 @@ class SystemdHost:
         guest = self.root / "var/lib/machines" / GUEST
         guest.mkdir(parents=True, exist_ok=True)
         mount_overlay(self.guest_tree, self.tmp, "guest", guest)
+        enable_networkd(guest)
 
         self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self._sock.bind(str(self.tmp / "notify"))

@@ -3,6 +3,8 @@
 # systemd-run) working with berth's machines. The host boots once for the whole file; each test
 # leaves it as it found it, which the leak check below verifies.
 
+import ipaddress
+import json
 import os
 import pty
 import re
@@ -14,7 +16,7 @@ import time
 import pytest
 
 from conftest import _clean_up, _host_state, _new_since
-from systemd_host import BOOT_TIMEOUT, GUEST, SystemdHost, host_tree
+from systemd_host import BOOT_TIMEOUT, GUEST, STOP_TIMEOUT, SystemdHost, host_tree
 
 UNIT = f"berth@{GUEST}.service"
 
@@ -275,6 +277,61 @@ def test_unit_enabled_comes_back_after_host_reboot(systemd_host):
     finally:
         host.run("systemctl", "disable", UNIT, check=False)
     stop_guest(host)
+
+
+def ipv4_networks(host, link, leader=None):
+    """The IPv4 addresses of link (in the network namespace of leader, or the host's), with their
+    prefixes, as ip_interface objects; [] when there is none or no such link."""
+    cmd = ("ip", "-j", "-4", "addr", "show", "dev", link)
+    r = host.run(*(("nsenter", "-t", str(leader), "-n") if leader else ()), *cmd, check=False)
+    if r.returncode != 0:
+        return []
+    return [ipaddress.ip_interface(f"{a['local']}/{a['prefixlen']}")
+            for entry in json.loads(r.stdout or "[]") for a in entry.get("addr_info", [])]
+
+
+def test_unit_network(systemd_host):
+    """berth@ gives the guest a veth link: the host's networkd serves ve-guest with DHCP and the
+    guest's networkd configures host0 from it, with no configuration of the user's, and the two
+    sides reach each other. The link goes with the unit."""
+    host = systemd_host
+    leader = start_guest(host)
+    try:
+        host_side = wait_for("an address on ve-guest", lambda: ipv4_networks(host, f"ve-{GUEST}"), host,
+                             timeout=60)[0]
+
+        def leased():
+            return [a for a in ipv4_networks(host, "host0", leader) if a.ip in host_side.network]
+
+        guest_side = wait_for(f"an address of {host_side.network} on host0 in the guest", leased, host,
+                              timeout=60)[0]
+        r = host.run("nsenter", "-t", str(leader), "-n", "ping", "-c", "1", "-W", "5", str(host_side.ip),
+                     check=False)
+        assert r.returncode == 0, r.stdout + r.stderr
+        r = host.run("ping", "-c", "1", "-W", "5", str(guest_side.ip), check=False)
+        assert r.returncode == 0, r.stdout + r.stderr
+    finally:
+        stop_guest(host)
+    assert host.run("ip", "link", "show", f"ve-{GUEST}", check=False).returncode != 0
+
+
+def test_watchdog_pings(systemd_host):
+    """Under a service manager's watchdog, berth pings it: a service with a 2 s watchdog stays up
+    well past it (without the pings, the manager would kill it at 2 s)."""
+    host = systemd_host
+    unit = "berth-watchdog-test.service"
+    host.check("systemd-run", f"--unit={unit}", "-p", "Type=notify", "-p", "WatchdogSec=2s",
+               "-p", "KillMode=mixed", "/usr/local/bin/berth", "-q", "--keep-unit", "--register=no",
+               "-D", f"/var/lib/machines/{GUEST}", "-x", "-M", "watchdog", "sleep", "60")
+    try:
+        assert show(host, unit, "WatchdogUSec")["WatchdogUSec"] == "2s"
+        time.sleep(7)
+        props = show(host, unit, "ActiveState", "SubState", "Result", "NRestarts")
+        assert props == {"ActiveState": "active", "SubState": "running", "Result": "success",
+                         "NRestarts": "0"}, props
+    finally:
+        host.run("systemctl", "stop", unit, check=False, timeout=STOP_TIMEOUT)
+        host.run("systemctl", "reset-failed", unit, check=False)
 
 
 def test_unit_sigkill_leaves_nothing(systemd_host):
