@@ -29,6 +29,7 @@
 #include "process-attrs.h"
 #include "process-util.h"
 #include "rootfs.h"
+#include "socket-util.h"
 #include "seccomp-filter.h"
 #include "strv.h"
 #include "stub.h"
@@ -43,20 +44,10 @@ static _Noreturn void child_fail(const ChildContext *c, int error, int exit_code
 /* Hands the notification socket to berth, which reads it; the container keeps only the path. */
 static int send_notify_socket(const ChildContext *c, int fd) {
 	ChildMessage m = { .type = CHILD_NOTIFY_SOCKET };
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} control = {};
-	struct iovec iov = { .iov_base = &m, .iov_len = sizeof m };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control, .msg_controllen = sizeof control };
-	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&mh);
+	int r = send_with_fd(c->sync_fd, &m, sizeof m, fd);
 
-	cmsg->cmsg_level = SOL_SOCKET;
-	cmsg->cmsg_type = SCM_RIGHTS;
-	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-	if (sendmsg(c->sync_fd, &mh, MSG_NOSIGNAL) < 0)
-		return log_error_errno(errno, "Failed to pass the notification socket to berth: %m");
+	if (r < 0)
+		return log_error_errno(r, "Failed to pass the notification socket to berth: %m");
 	return 0;
 }
 

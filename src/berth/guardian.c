@@ -15,6 +15,7 @@
 #include "log.h"
 #include "machine-record.h"
 #include "network.h"
+#include "socket-util.h"
 
 /* Long enough for a container's processes to be torn down after SIGKILL. */
 #define GUARDIAN_KILL_TIMEOUT_USEC (10ULL * 1000000ULL)
@@ -51,25 +52,15 @@ static void receive_network(int fd, const void *buf, size_t n, NetifState *netwo
 /* Reads berth's messages until berth closed its end or died (EOF, or an error). */
 static void wait_for_berth(int sock, NetifState *network) {
 	for (;;) {
-		union {
-			struct cmsghdr align;
-			char buf[CMSG_SPACE(sizeof(int))];
-		} control = {};
 		char buf[NETWORK_MESSAGE_MAX];
-		struct iovec iov = { .iov_base = buf, .iov_len = sizeof buf };
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control,
-				     .msg_controllen = sizeof control };
-		int fd = -EBADF;
-		ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+		int fd;
+		ssize_t n = receive_with_fd(sock, buf, sizeof buf, &fd);
 
-		if (n < 0 && errno == EINTR)
+		if (n == -EMSGSIZE)
 			continue;
 		if (n <= 0)
 			return;
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-				memcpy(&fd, CMSG_DATA(c), sizeof fd);
-		if ((size_t) n < sizeof(NetworkMessage) || (mh.msg_flags & MSG_TRUNC)) {
+		if ((size_t) n < sizeof(NetworkMessage)) {
 			safe_close(fd);
 			continue;
 		}
@@ -135,12 +126,7 @@ int guardian_update_network(Guardian *g, const NetifState *network) {
 	_cleanup_free_ char *buf = NULL;
 	NetworkMessage h = { .n_undo = (uint32_t) network->n_undo };
 	size_t size = sizeof h + network->n_undo * sizeof(NetifUndo);
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} control = {};
-	struct iovec iov;
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	int r;
 
 	if (g->pid <= 0)
 		return 0;
@@ -152,19 +138,9 @@ int guardian_update_network(Guardian *g, const NetifState *network) {
 	memcpy(buf, &h, sizeof h);
 	if (network->n_undo > 0)
 		memcpy(buf + sizeof h, network->undo, network->n_undo * sizeof(NetifUndo));
-	iov = (struct iovec) { .iov_base = buf, .iov_len = size };
-	if (network->netns_fd >= 0) {
-		struct cmsghdr *c;
-		mh.msg_control = &control;
-		mh.msg_controllen = sizeof control;
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &network->netns_fd, sizeof(int));
-	}
-	if (sendmsg(g->socket_fd, &mh, MSG_NOSIGNAL) < 0)
-		return log_error_errno(errno, "Failed to tell the guardian about the machine's network: %m");
+	r = send_with_fd(g->socket_fd, buf, size, network->netns_fd);
+	if (r < 0)
+		return log_error_errno(r, "Failed to tell the guardian about the machine's network: %m");
 	return 0;
 }
 

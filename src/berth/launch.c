@@ -35,6 +35,7 @@
 #include "register.h"
 #include "rootfs.h"
 #include "seccomp-filter.h"
+#include "socket-util.h"
 #include "supervisor.h"
 #include "tree.h"
 
@@ -328,33 +329,13 @@ static int clone_container(Launch *l, int *ret_sync_fd) {
 	return 0;
 }
 
-/* Receives one message from the child, with the fd it may carry. Returns 0 on EOF. */
-static ssize_t receive_child_message(int sync_fd, ChildMessage *m, int *ret_fd) {
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} control = {};
-	struct iovec iov = { .iov_base = m, .iov_len = sizeof *m };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control, .msg_controllen = sizeof control };
-	ssize_t n;
-
-	*ret_fd = -EBADF;
-	do
-		n = recvmsg(sync_fd, &mh, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-			memcpy(ret_fd, CMSG_DATA(c), sizeof(int));
-	return n;
-}
-
 /* Follows the child until it executed the command (EOF) or reports why it could not. Returns the
  * exit code berth must exit with when it failed, or 0. */
 static int wait_for_exec(Launch *l, int sync_fd) {
 	for (;;) {
 		ChildMessage m;
 		int fd;
-		ssize_t n = receive_child_message(sync_fd, &m, &fd);
+		ssize_t n = receive_with_fd(sync_fd, &m, sizeof m, &fd);
 
 		if (n != sizeof m) {
 			safe_close(fd);
