@@ -412,7 +412,7 @@ static int test_mounts(void) {
 }
 
 /* A key berth cannot honour yet is an error that names file, line and key: all of them, in the
- * file's order. A value that asks for what berth does anyway is fine. */
+ * file's order. */
 static int test_unsupported(void) {
 	_cleanup_settings_ Settings s;
 	_cleanup_free_ char *err = NULL;
@@ -423,19 +423,53 @@ static int test_unsupported(void) {
 			 false, &err),
 		   -EOPNOTSUPP);
 	ASSERT_CONTAINS(err, PATH ":2: SuppressSync= is not supported by berth yet");
-	ASSERT_CONTAINS(err, PATH ":4: PrivateUsers= is not supported by berth yet");
 	ASSERT_CONTAINS(err, PATH ":6: BindUser= is not supported by berth yet");
-	ASSERT_TRUE(strstr(err, ":2:") < strstr(err, ":4:") && strstr(err, ":4:") < strstr(err, ":6:"));
-	ASSERT_NULL(s.hostname); /* nothing merged */
-	err = mfree(err);
-
-	ASSERT_ERR(merge(&s, "[Files]\nPrivateUsersOwnership=chown\n", false, &err), -EOPNOTSUPP);
-	ASSERT_CONTAINS(err, PATH ":2: PrivateUsersOwnership= is not supported by berth yet");
 	ASSERT_NOT_CONTAINS(err, "PrivateUsers=");
-	err = mfree(err);
+	ASSERT_TRUE(strstr(err, ":2:") < strstr(err, ":6:"));
+	ASSERT_NULL(s.hostname); /* nothing merged */
+	return 0;
+}
 
-	MERGE(&s, "[Exec]\nPrivateUsers=no\n[Files]\nPrivateUsersOwnership=off\n", false);
-	MERGE(&s, "[Exec]\nPrivateUsers=no\n", false);
+/* PrivateUsers= and PrivateUsersOwnership= go as one setting, unless the command line has -U or
+ * one of the --private-users options; a picked range chowns by default in a file, as in nspawn. */
+static int test_private_users(void) {
+	_cleanup_settings_ Settings s;
+
+	settings_init(&s);
+	ASSERT_PASS(cmdline(&s, "-D", "/srv/test", NULL));
+	MERGE(&s, "[Exec]\nPrivateUsers=pick\n", false);
+	ASSERT_EQ_INT(s.private_users, PRIVATE_USERS_PICK);
+	ASSERT_EQ_INT(s.private_users_ownership, PRIVATE_USERS_OWNERSHIP_CHOWN);
+
+	ASSERT_PASS(cmdline(&s, "-D", "/srv/test", NULL));
+	MERGE(&s, "[Exec]\nPrivateUsers=1048576:4096\n[Files]\nPrivateUsersOwnership=map\n", false);
+	ASSERT_EQ_INT(s.private_users, PRIVATE_USERS_YES);
+	ASSERT_EQ_INT(s.uid_shift, 1048576);
+	ASSERT_EQ_INT(s.uid_range, 4096);
+	ASSERT_EQ_INT(s.private_users_ownership, PRIVATE_USERS_OWNERSHIP_MAP);
+
+	/* The command line's ownership alone keeps the file's PrivateUsers= out too. */
+	ASSERT_PASS(cmdline(&s, "-D", "/srv/test", "--private-users-ownership=map", NULL));
+	MERGE(&s, "[Exec]\nPrivateUsers=pick\n", false);
+	ASSERT_EQ_INT(s.private_users, PRIVATE_USERS_NO);
+	ASSERT_EQ_INT(s.private_users_ownership, PRIVATE_USERS_OWNERSHIP_MAP);
+
+	ASSERT_PASS(cmdline(&s, "-D", "/srv/test", "--settings=override", "-U", NULL));
+	MERGE(&s, "[Exec]\nPrivateUsers=identity\n", true);
+	ASSERT_EQ_INT(s.private_users, PRIVATE_USERS_IDENTITY);
+	ASSERT_EQ_INT(s.uid_shift, 0);
+
+	/* -U alone: a picked range, whose ownership is chosen at start. */
+	ASSERT_PASS(cmdline(&s, "-D", "/srv/test", "-U", NULL));
+	ASSERT_EQ_INT(options_verify(&s), 0);
+	ASSERT_EQ_INT(s.private_users, PRIVATE_USERS_PICK);
+	ASSERT_EQ_INT(s.private_users_ownership, PRIVATE_USERS_OWNERSHIP_AUTO);
+
+	ASSERT_PASS(cmdline(&s, "-D", "/srv/test", "--private-users=pick", "--private-users-ownership=chown",
+			    "--read-only", NULL));
+	ASSERT_PASS(verify_fails(&s, "--read-only and --private-users-ownership=chown may not be combined"));
+	ASSERT_PASS(cmdline(&s, "-D", "/srv/test", "-U", "--private-users-chown", "-x", NULL));
+	ASSERT_PASS(verify_fails(&s, "--private-users-ownership=chown may not be"));
 	return 0;
 }
 
@@ -508,4 +542,4 @@ static int test_load(void) {
 
 TESTS_MAIN(TEST_ENTRY(file_fills_in), TEST_ENTRY(command_line_wins), TEST_ENTRY(start_mode),
 	   TEST_ENTRY(capabilities), TEST_ENTRY(ambient_checks), TEST_ENTRY(filter_and_limits),
-	   TEST_ENTRY(network_block), TEST_ENTRY(ports), TEST_ENTRY(mounts), TEST_ENTRY(unsupported), TEST_ENTRY(load))
+	   TEST_ENTRY(network_block), TEST_ENTRY(ports), TEST_ENTRY(mounts), TEST_ENTRY(unsupported), TEST_ENTRY(private_users), TEST_ENTRY(load))

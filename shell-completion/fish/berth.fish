@@ -56,7 +56,7 @@ function __berth_command_index
                     --kill-signal --resolv-conf --timezone --console --notify-ready --link-journal \
                     --register --slice --property --settings --capability --drop-capability \
                     --ambient-capability --no-new-privileges --system-call-filter --rlimit \
-                    --oom-score-adjust --cpu-affinity --personality
+                    --oom-score-adjust --cpu-affinity --personality --private-users-ownership
                 set want_value 1
             case --network-veth-extra --network-bridge --network-zone --network-interface \
                     --network-macvlan --network-ipvlan --network-namespace-path --port
@@ -132,6 +132,10 @@ complete -c berth -n __berth_no_command -l keep-unit -d 'Stay in the calling uni
 complete -c berth -n __berth_no_command -l register -x -a 'yes no auto help' -d 'Register with systemd-machined'
 complete -c berth -n __berth_no_command -s S -l slice -x -d "Slice of the machine's scope"
 complete -c berth -n __berth_no_command -l property -x -a 'CPUAccounting= MemoryAccounting= IOAccounting= TasksAccounting= Description= CollectMode= DevicePolicy= KillMode= CPUWeight= StartupCPUWeight= IOWeight= StartupIOWeight= MemoryMin= MemoryLow= MemoryHigh= MemoryMax= MemorySwapMax= TasksMax= CPUQuota= DeviceAllow=' -d "Unit property of the machine's scope"
+complete -c berth -n __berth_no_command -s U -d 'A user namespace with a picked UID range'
+complete -c berth -n __berth_no_command -l private-users -x -a 'yes no pick identity' -d 'Run in a user namespace'
+complete -c berth -n __berth_no_command -l private-users-ownership -x -a 'off chown map auto help' -d "How the tree's files get the range's owners"
+complete -c berth -n __berth_no_command -l private-users-chown -d "Shift the owners of the tree's files"
 complete -c berth -n __berth_no_command -l settings -x -a 'yes no override trusted help' -d 'Whether and how NAME.nspawn is read'
 complete -c berth -n __berth_no_command -l capability -x -a '(__berth_capabilities) all' -d 'Add capabilities to the bounding set'
 complete -c berth -n __berth_no_command -l drop-capability -x -a '(__berth_capabilities) all' -d 'Drop capabilities from the bounding set'

@@ -337,3 +337,17 @@ int cgroup_kill_and_remove(const char *path, unsigned long long timeout_usec, bo
 	}
 	return cgroup_remove_tree(path, remove_top);
 }
+
+int cgroup_delegate_payload(const MachineCgroup *cg, uid_t uid, gid_t gid) {
+	/* What systemd itself hands to the owner of a delegated cgroup. */
+	static const char *const entries[] = { "", "/cgroup.procs", "/cgroup.threads", "/cgroup.subtree_control" };
+
+	for (size_t i = 0; i < ELEMENTSOF(entries); i++) {
+		_cleanup_free_ char *path = NULL;
+		if (asprintf(&path, "%s/payload%s", cg->path, entries[i]) < 0)
+			return log_error_errno(ENOMEM, "Out of memory");
+		if (chown(path, uid, gid) < 0 && !(errno == ENOENT && i > 0))
+			return log_error_errno(errno, "Failed to hand '%s' to the container's root: %m", path);
+	}
+	return 0;
+}

@@ -56,6 +56,10 @@ int cgroup_attach_self(MachineCgroup *cg);
  * cgroup can be removed while berth still runs. */
 int cgroup_detach_self(MachineCgroup *cg);
 
+/* Makes the container's root (uid, gid on the host) the owner of the payload cgroup, so that the
+ * container's init may manage it from its user namespace. Logs. */
+int cgroup_delegate_payload(const MachineCgroup *cg, uid_t uid, gid_t gid);
+
 /* Kills every process in the cgroup tree at path, waits (up to timeout_usec) until it is empty and
  * removes it, deepest directories first (path itself only with remove_top). Missing is success.
  * Used by the guardian, so it does not log. */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -69,14 +70,18 @@ static int die_with_parent(const ChildContext *c) {
 
 /* Everything done while the host's tree is still visible: the root is assembled, and the host
  * objects the container gets (the pty, files to bind) are taken as detached mounts. */
-static int setup_before_pivot(const ChildContext *c, int *ret_console_tree, char **ret_root) {
+static int setup_before_pivot(const ChildContext *c, ApiVfsContext *api, int *ret_console_tree, char **ret_root) {
 	int r;
 
 	/* Nothing mounted from here on may propagate back to the host. */
 	if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
 		return log_error_errno(errno, "Failed to make the mount namespace private: %m");
-	r = rootfs_setup(c->settings, c->tree, ret_root);
+	r = rootfs_setup(c->settings, c->tree, c->root_fd, ret_root);
 	if (r < 0)
+		return r;
+	/* In a user namespace, /proc and /sys can only be mounted while the host's are in sight, and
+	 * device nodes not made at all: the host's are bound. */
+	if (c->userns && (r = mount_take_api_vfs_for_userns(api)) < 0)
 		return r;
 	/* Bind sources and overlay layers on the host can only be reached now. */
 	r = mount_custom_take(c->custom_mounts, *ret_root);
@@ -102,19 +107,21 @@ static int setup_container(const ChildContext *c) {
 	ApiVfsContext api;
 	int r;
 
-	r = setup_before_pivot(c, &console_tree, &root);
-	if (r < 0)
-		return r;
-	r = rootfs_pivot(root);
-	if (r < 0)
-		return r;
 	api = (ApiVfsContext) {
 		.private_network = s->private_network,
-		.console_tree_fd = console_tree,
+		.userns = c->userns,
 		.host_os_release = c->host_os_release,
 		.uuid = c->uuid,
 	};
-	r = mount_setup_api_vfs(&api);
+	api_vfs_context_init_fds(&api);
+	r = setup_before_pivot(c, &api, &console_tree, &root);
+	if (r >= 0)
+		r = rootfs_pivot(root);
+	api.console_tree_fd = console_tree;
+	if (r >= 0)
+		r = mount_setup_api_vfs(&api);
+	api.console_tree_fd = -EBADF;
+	api_vfs_context_done(&api);
 	if (r < 0)
 		return r;
 	/* After the API file systems, so that mounts below /dev, /run or /tmp land on them. */
@@ -317,9 +324,10 @@ static _Noreturn void run_with_stub(const ChildContext *c) {
 	stub_pid1_run(pid);
 }
 
-_Noreturn void child_main(const ChildContext *c) {
-	int keep[] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, c->sync_fd, c->parent_pidfd };
-	int r;
+_Noreturn void child_main(const ChildContext *context) {
+	ChildContext own = *context;
+	const ChildContext *c = &own;
+	int root_fd = -EBADF, r;
 
 	sigset_t none;
 
@@ -331,8 +339,12 @@ _Noreturn void child_main(const ChildContext *c) {
 	signal(SIGPIPE, SIG_DFL);
 	/* berth may have to put us in the machine's cgroup first (a scope systemd makes for this
 	 * process): it says when we are there. EOF: berth failed, and says why. */
-	if (recv(c->sync_fd, &(char) { 0 }, 1, 0) != 1)
+	if (receive_with_fd(c->sync_fd, &(char) { 0 }, 1, &root_fd) != 1)
 		_exit(EXIT_FAILURE);
+	/* Root of the user namespace now that it has a map: nothing here is the host's root's. */
+	if (c->userns && (setresgid(0, 0, 0) < 0 || setgroups(0, NULL) < 0 || setresuid(0, 0, 0) < 0))
+		child_fail(c, log_error_errno(errno, "Failed to become root in the user namespace: %m"), EXIT_FAILURE,
+			   true);
 	/* Before anything is mounted: /sys shows the network namespace of whoever mounts it. */
 	if (c->netns_fd >= 0 && setns(c->netns_fd, CLONE_NEWNET) < 0)
 		child_fail(c, log_error_errno(errno, "Failed to join the network namespace '%s': %m",
@@ -342,7 +354,10 @@ _Noreturn void child_main(const ChildContext *c) {
 	if (unshare(CLONE_NEWCGROUP) < 0)
 		child_fail(c, log_error_errno(errno, "Failed to create a cgroup namespace: %m"), EXIT_FAILURE, true);
 	/* Nothing of berth's reaches the container but stdio and the sync socket. */
-	r = close_all_fds_except(keep, ELEMENTSOF(keep));
+	own.root_fd = root_fd;
+	r = close_all_fds_except((int[]) { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, c->sync_fd, c->parent_pidfd,
+					   c->root_fd },
+				 6);
 	if (r < 0)
 		child_fail(c, log_error_errno(r, "Failed to close file descriptors: %m"), EXIT_FAILURE, true);
 	if (setsid() < 0)

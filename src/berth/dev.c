@@ -18,6 +18,7 @@ static const struct {
 	{ "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 },
 	{ "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
 };
+_Static_assert(ELEMENTSOF(dev_nodes) == DEV_N_NODES, "dev.h counts the basic nodes");
 
 static const struct {
 	const char *name, *target;
@@ -29,14 +30,41 @@ static const struct {
 	{ "ptmx", "pts/ptmx" },
 };
 
-static int dev_make_nodes(void) {
+int dev_take_host_nodes(int node_fds[static DEV_N_NODES]) {
+	for (size_t i = 0; i < ELEMENTSOF(dev_nodes); i++) {
+		char path[32];
+		snprintf(path, sizeof path, "/dev/%s", dev_nodes[i].name);
+		node_fds[i] = mount_clone_detached(path);
+		if (node_fds[i] < 0)
+			return log_error_errno(node_fds[i], "Failed to take the host's '%s': %m", path);
+	}
+	return 0;
+}
+
+/* The host's node bound onto an empty file. */
+static int dev_bind_node(const char *path, int node_fd) {
+	int fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0666), r;
+
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	r = mount_attach(node_fd, path);
+	return r;
+}
+
+static int dev_make_nodes(const int *node_fds) {
 	/* The umask would strip the 0666 the nodes need. */
 	mode_t old = umask(0);
 	for (size_t i = 0; i < ELEMENTSOF(dev_nodes); i++) {
 		char path[32];
+		int r = 0;
+
 		snprintf(path, sizeof path, "/dev/%s", dev_nodes[i].name);
-		if (mknod(path, S_IFCHR | 0666, makedev(dev_nodes[i].major, dev_nodes[i].minor)) < 0) {
-			int r = -errno;
+		if (node_fds)
+			r = dev_bind_node(path, node_fds[i]);
+		else if (mknod(path, S_IFCHR | 0666, makedev(dev_nodes[i].major, dev_nodes[i].minor)) < 0)
+			r = -errno;
+		if (r < 0) {
 			umask(old);
 			return log_error_errno(r, "Failed to create '%s': %m", path);
 		}
@@ -81,13 +109,13 @@ static int dev_setup_console(int console_tree_fd) {
 	return 0;
 }
 
-int dev_setup(int console_tree_fd) {
+int dev_setup(int console_tree_fd, const int *node_fds) {
 	int r = mkdir_mount_point("/dev", 0755);
 	if (r < 0)
 		return r;
 	if (mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=0755,size=4m") < 0)
 		return log_error_errno(errno, "Failed to mount /dev: %m");
-	if ((r = dev_make_nodes()) < 0 || (r = dev_mount_special()) < 0)
+	if ((r = dev_make_nodes(node_fds)) < 0 || (r = dev_mount_special()) < 0)
 		return r;
 	return dev_setup_console(console_tree_fd);
 }

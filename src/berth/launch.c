@@ -38,6 +38,7 @@
 #include "socket-util.h"
 #include "supervisor.h"
 #include "tree.h"
+#include "userns.h"
 
 /* Everything berth holds for one run; released in launch_done. */
 typedef struct Launch {
@@ -65,6 +66,8 @@ typedef struct Launch {
 	pid_t pid;
 	int pidfd;
 	int notify_fd;
+	UserNamespace userns;
+	int root_fd;       /* the tree as an id-mapped mount, for the child, until it is sent */
 } Launch;
 
 static void launch_done(Launch *l) {
@@ -85,6 +88,8 @@ static void launch_done(Launch *l) {
 	l->proxy = port_proxy_free(l->proxy);
 	netif_state_done(&l->net);
 	closep(&l->netns_path_fd);
+	closep(&l->root_fd);
+	userns_done(&l->userns);
 	/* Only what the guardian does not own yet: after it started, it removes the record. */
 	if (l->record_created && l->guardian.pid <= 0)
 		(void) machine_record_remove(MACHINE_RECORD_DIR, l->record.name);
@@ -127,6 +132,9 @@ static int prepare(Launch *l) {
 	r = tree_lock(s->directory, shared, &l->lock_fd);
 	if (r < 0)
 		return r;
+	r = userns_prepare(s, s->directory, &l->userns);
+	if (r < 0)
+		return r;
 	r = machine_id_pick(s->directory, s->uuid, &l->uuid, &l->transient_machine_id);
 	if (r < 0)
 		return r;
@@ -158,6 +166,10 @@ static int prepare(Launch *l) {
 		r = console_open_pty(&l->pty_master, &l->pty_path);
 		if (r < 0)
 			return log_error_errno(r, "Failed to allocate a pseudo-terminal for the console: %m");
+		/* The container's root opens it as its console, and group tty (5) writes to it. */
+		if (l->userns.enabled &&
+		    chown(l->pty_path, userns_root_uid(&l->userns), userns_root_uid(&l->userns) + 5) < 0)
+			return log_error_errno(errno, "Failed to hand the console to the container's root: %m");
 	}
 	return 0;
 }
@@ -269,8 +281,13 @@ static int place_machine(Launch *l, int sync_fd) {
 	if (r < 0)
 		log_warning_errno(r, "Failed to update the record of machine '%s', ignoring: %m", l->record.name);
 
-	if (send(sync_fd, "", 1, MSG_NOSIGNAL) != 1)
-		return log_error_errno(errno, "Failed to start the container: %m");
+	if (l->userns.enabled &&
+	    (r = cgroup_delegate_payload(&l->cgroup, userns_root_uid(&l->userns), userns_root_uid(&l->userns))) < 0)
+		return r;
+	r = send_with_fd(sync_fd, "", 1, l->root_fd);
+	l->root_fd = safe_close(l->root_fd);
+	if (r < 0)
+		return log_error_errno(r, "Failed to start the container: %m");
 	return 0;
 }
 
@@ -280,6 +297,7 @@ static int clone_container(Launch *l, int *ret_sync_fd) {
 	int sync[2], pidfd = -EBADF;
 	struct clone_args args = {
 		.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_PIDFD |
+			 (l->userns.enabled ? CLONE_NEWUSER : 0) |
 			 (l->cgroup.payload_fd >= 0 ? CLONE_INTO_CGROUP : 0) |
 			 (s->private_network && l->netns_path_fd < 0 ? CLONE_NEWNET : 0),
 		.pidfd = (uint64_t) (uintptr_t) &pidfd,
@@ -318,6 +336,8 @@ static int clone_container(Launch *l, int *ret_sync_fd) {
 			.journal = &l->journal,
 			.seccomp = &l->seccomp,
 			.netns_fd = l->netns_path_fd,
+			.userns = l->userns.enabled,
+			.root_fd = -EBADF,
 		};
 		close(sync[0]);
 		child_main(&c);
@@ -433,6 +453,10 @@ static int run_once(Launch *l, ContainerExit *ret) {
 	r = clone_container(l, &sync_fd);
 	if (r < 0)
 		return r;
+	/* The child waits for the go: its users are mapped before it does anything. */
+	r = userns_write_maps(&l->userns, l->pid);
+	if (r < 0 || (r = userns_map_tree(&l->userns, l->pid, l->settings->directory, &l->root_fd)) < 0)
+		return r;
 	/* The container waits in its network namespace: its links go in before it goes on, and
 	 * before registration, which names their host side. */
 	r = start_network(l);
@@ -496,7 +520,7 @@ int launch_container(Settings *s) {
 		     .host_files = { .resolv_tree_fd = -EBADF, .localtime_tree_fd = -EBADF },
 		     .cgroup = { .payload_fd = -EBADF },
 		     .guardian = { .socket_fd = -EBADF }, .net = NETIF_STATE_INIT,
-		     .netns_path_fd = -EBADF };
+		     .netns_path_fd = -EBADF, .userns = USER_NAMESPACE_INIT, .root_fd = -EBADF };
 	int exit_code = EXIT_FAILURE, r;
 
 	r = run(&l, &exit_code);

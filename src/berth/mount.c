@@ -9,8 +9,10 @@
 
 #include "chase.h"
 #include "dev.h"
+#include "fd-util.h"
 #include "fileio.h"
 #include "log.h"
+#include "mount-fs.h"
 #include "mount-util.h"
 #include "mount.h"
 
@@ -54,7 +56,7 @@ static int mount_fs(const char *what, const char *where, const char *type, unsig
 	return 0;
 }
 
-static int make_inaccessible_nodes(void) {
+static int make_inaccessible_nodes(bool userns) {
 	static const struct { const char *name; mode_t type; } nodes[] = {
 		{ "reg", S_IFREG }, { "fifo", S_IFIFO }, { "sock", S_IFSOCK },
 		{ "chr", S_IFCHR }, { "blk", S_IFBLK },
@@ -65,8 +67,12 @@ static int make_inaccessible_nodes(void) {
 	for (size_t i = 0; i < ELEMENTSOF(nodes); i++) {
 		char path[64];
 		snprintf(path, sizeof path, INACCESSIBLE_DIR "/%s", nodes[i].name);
-		if (mknod(path, nodes[i].type | 0000, makedev(0, 0)) < 0)
+		if (mknod(path, nodes[i].type | 0000, makedev(0, 0)) < 0) {
+			/* A user namespace may not make a block device, not even this one. */
+			if (userns && errno == EPERM && nodes[i].type == S_IFBLK)
+				continue;
 			return log_error_errno(errno, "Failed to create '%s': %m", path);
+		}
 	}
 	return 0;
 }
@@ -88,7 +94,7 @@ static int setup_run_host(const ApiVfsContext *c) {
 
 	if (mkdir("/run/host", 0755) < 0)
 		return log_error_errno(errno, "Failed to create /run/host: %m");
-	r = make_inaccessible_nodes();
+	r = make_inaccessible_nodes(c->userns);
 	if (r < 0)
 		return r;
 	snprintf(uuid, sizeof uuid, "%s\n", SD_ID128_TO_UUID_STRING(c->uuid));
@@ -133,8 +139,24 @@ static int setup_boot_id(void) {
 	return 0;
 }
 
+/* A detached mount made before pivot_root, or a new one. */
+static int mount_fs_or_attach(int fd, const char *what, const char *where, const char *type, unsigned long flags,
+			      const char *options) {
+	int r;
+
+	if (fd < 0)
+		return mount_fs(what, where, type, flags, options);
+	r = mkdir_mount_point(where, 0755);
+	if (r < 0)
+		return r;
+	r = mount_attach(fd, where);
+	if (r < 0)
+		return log_error_errno(r, "Failed to mount %s on '%s': %m", type, where);
+	return 0;
+}
+
 static int setup_proc(const ApiVfsContext *c) {
-	int r = mount_fs("proc", "/proc", "proc", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL);
+	int r = mount_fs_or_attach(c->proc_fd, "proc", "/proc", "proc", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL);
 	if (r < 0)
 		return r;
 	r = mount_bind("/proc/sys", "/proc/sys", true);
@@ -163,16 +185,51 @@ int mount_setup_api_vfs(const ApiVfsContext *c) {
 		return r;
 	if ((r = setup_proc(c)) < 0)
 		return r;
-	r = mount_fs("sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL);
+	r = mount_fs_or_attach(c->sys_fd, "sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL);
 	if (r < 0)
 		return r;
 	/* In the container's cgroup namespace this shows only its own subtree, which it may manage:
 	 * systemd as PID 1 runs in unified mode, on hybrid hosts too. */
 	if (mount("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL) < 0)
 		return log_error_errno(errno, "Failed to mount the cgroup2 hierarchy on /sys/fs/cgroup: %m");
-	if ((r = dev_setup(c->console_tree_fd)) < 0)
+	if ((r = dev_setup(c->console_tree_fd, c->userns ? c->dev_node_fds : NULL)) < 0)
 		return r;
 	return mount_fs("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=01777,size=50%");
+}
+
+void api_vfs_context_init_fds(ApiVfsContext *c) {
+	c->console_tree_fd = c->proc_fd = c->sys_fd = -EBADF;
+	for (size_t i = 0; i < DEV_N_NODES; i++)
+		c->dev_node_fds[i] = -EBADF;
+}
+
+void api_vfs_context_done(ApiVfsContext *c) {
+	c->proc_fd = safe_close(c->proc_fd);
+	c->sys_fd = safe_close(c->sys_fd);
+	for (size_t i = 0; i < DEV_N_NODES; i++)
+		c->dev_node_fds[i] = safe_close(c->dev_node_fds[i]);
+}
+
+int mount_take_api_vfs_for_userns(ApiVfsContext *c) {
+	static const unsigned attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NODEV;
+	char message[256];
+	int r;
+
+	c->proc_fd = mount_fs_detached("proc", "proc", NULL, attrs, message, sizeof message);
+	if (c->proc_fd < 0)
+		return log_error_errno(c->proc_fd, "Failed to make a /proc for the container: %m%s%s",
+				       *message ? ": " : "", message);
+	c->sys_fd = mount_fs_detached("sysfs", "sysfs", NULL, attrs | MOUNT_ATTR_RDONLY, message, sizeof message);
+	if (c->sys_fd == -EPERM && !c->private_network) {
+		c->sys_fd = open_tree(AT_FDCWD, "/sys", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+		if (c->sys_fd < 0)
+			c->sys_fd = -errno;
+		else if ((r = mount_tree_set_read_only(c->sys_fd)) < 0)
+			return log_error_errno(r, "Failed to make the host's /sys read-only for the container: %m");
+	}
+	if (c->sys_fd < 0)
+		return log_error_errno(c->sys_fd, "Failed to make a /sys for the container: %m");
+	return dev_take_host_nodes(c->dev_node_fds);
 }
 
 int mount_seal_run_host(void) {

@@ -6,13 +6,27 @@
 
 #include <systemd/sd-id128.h>
 
+#include "dev.h"
+
 /* What the container's API filesystems need from the host, gathered before pivot_root. */
 typedef struct ApiVfsContext {
 	bool private_network;    /* /proc/sys/net stays writable: the network namespace is ours */
+	bool userns;             /* in a user namespace: the fds below are used */
 	int console_tree_fd;     /* detached bind of the pty slave, or -1 for no /dev/console */
 	const char *host_os_release; /* contents of the host's os-release, for /run/host */
 	sd_id128_t uuid;
+	int proc_fd;             /* detached mounts of /proc and /sys, and binds of the host's nodes */
+	int sys_fd;
+	int dev_node_fds[DEV_N_NODES];
 } ApiVfsContext;
+
+void api_vfs_context_init_fds(ApiVfsContext *c);
+void api_vfs_context_done(ApiVfsContext *c);
+
+/* In a user namespace, before pivot_root: the kernel mounts a new /proc or /sys there only while
+ * one of the host's is in sight, so they are made now, detached (sysfs shows the network namespace
+ * of its mounter, and when that is the host's, the host's /sys is bound read-only instead). Logs. */
+int mount_take_api_vfs_for_userns(ApiVfsContext *c);
 
 /* After pivot_root, in the container: /run (with /run/host), /proc with its read-only and masked
  * parts, /sys read-only with the container's cgroup2 subtree, a private /dev, /tmp. Every path is resolved inside the new root, so a

@@ -10,6 +10,7 @@
 #include "network-options.h"
 #include "options-exec.h"
 #include "options-mount.h"
+#include "options-userns.h"
 #include "options.h"
 #include "parse-util.h"
 #include "strv.h"
@@ -41,6 +42,9 @@ enum {
 	ARG_REGISTER,
 	ARG_PROPERTY,
 	ARG_SETTINGS,
+	ARG_PRIVATE_USERS,
+	ARG_PRIVATE_USERS_OWNERSHIP,
+	ARG_PRIVATE_USERS_CHOWN,
 	ARG_CAPABILITY, /* to ARG_PERSONALITY: in the order of ExecOptionKind */
 	ARG_DROP_CAPABILITY,
 	ARG_AMBIENT_CAPABILITY,
@@ -99,6 +103,9 @@ static const struct option options[] = {
 	{ "slice", required_argument, NULL, 'S' },
 	{ "property", required_argument, NULL, ARG_PROPERTY },
 	{ "settings", required_argument, NULL, ARG_SETTINGS },
+	{ "private-users", optional_argument, NULL, ARG_PRIVATE_USERS },
+	{ "private-users-ownership", required_argument, NULL, ARG_PRIVATE_USERS_OWNERSHIP },
+	{ "private-users-chown", no_argument, NULL, ARG_PRIVATE_USERS_CHOWN },
 	{ "capability", required_argument, NULL, ARG_CAPABILITY },
 	{ "drop-capability", required_argument, NULL, ARG_DROP_CAPABILITY },
 	{ "ambient-capability", required_argument, NULL, ARG_AMBIENT_CAPABILITY },
@@ -169,7 +176,12 @@ static void help(void) {
 	       "     --no-new-privileges=BOOL\n"
 	       "                            Set no_new_privs: no privileges gained by execve()\n"
 	       "     --system-call-filter=[~]LIST\n"
-	       "                            Allow (or with '~' refuse) system calls and @groups\n\n"
+	       "                            Allow (or with '~' refuse) system calls and @groups\n"
+	       "  -U                        A user namespace with a picked UID range\n"
+	       "     --private-users[=MODE] no, yes, pick, identity or SHIFT[:RANGE]\n"
+	       "     --private-users-ownership=MODE\n"
+	       "                            How the tree's files get the range's owners: off, chown,\n"
+	       "                            map or auto\n\n"
 	       "Resources:\n"
 	       "     --rlimit=NAME=LIMIT    Set a resource limit (SOFT[:HARD]) for the payload\n"
 	       "     --oom-score-adjust=N   Adjust the OOM score of the payload (-1000..1000)\n"
@@ -504,6 +516,16 @@ static int parse_one(int c, const char *value, Settings *s) {
 	case ARG_INACCESSIBLE:
 	case ARG_PIVOT_ROOT:
 		return options_parse_mount((MountOptionKind) (c - ARG_BIND), value, s);
+	case 'U':
+		return options_parse_userns_flag(s);
+	case ARG_PRIVATE_USERS:
+		return options_parse_private_users(value, s);
+	case ARG_PRIVATE_USERS_OWNERSHIP:
+		return options_parse_private_users_ownership(value, s);
+	case ARG_PRIVATE_USERS_CHOWN:
+		s->mask |= SETTING_PRIVATE_USERS_OWNERSHIP;
+		s->private_users_ownership = PRIVATE_USERS_OWNERSHIP_CHOWN;
+		return 0;
 	case ARG_SETTINGS:
 		/* Booleans too, as nspawn takes them. */
 		if (parse_boolean(value) >= 0) {
@@ -519,7 +541,7 @@ static int parse_one(int c, const char *value, Settings *s) {
 
 /* '+': options end at the first non-option, so the command's own options are left alone.
  * ':': a missing value is reported as ':', apart from unknown options. */
-#define SHORT_OPTIONS "+:hD:xM:abjE:u:qPS:np:"
+#define SHORT_OPTIONS "+:hD:xM:abjE:u:qPS:np:U"
 
 static bool is_short_option(int c) {
 	return c != '+' && c != ':' && strchr(SHORT_OPTIONS, c);
@@ -604,6 +626,9 @@ int options_verify(Settings *s) {
 	if (r < 0)
 		return r;
 	r = options_verify_mounts(s);
+	if (r < 0)
+		return r;
+	r = options_verify_userns(s);
 	if (r < 0)
 		return r;
 	/* An init halts cleanly on SIGRTMIN+3; a plain command is just killed. */

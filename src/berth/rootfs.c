@@ -166,7 +166,7 @@ static int pivot_root_setting(const char *root, const char *new_root, const char
 	return 0;
 }
 
-int rootfs_setup(const Settings *s, const char *tree, char **ret_root) {
+int rootfs_setup(const Settings *s, const char *tree, int tree_fd, char **ret_root) {
 	const char *root = ROOTFS_STAGING_DIR "/root";
 	bool read_only = s->read_only || s->volatile_mode == VOLATILE_STATE;
 	int r;
@@ -174,6 +174,16 @@ int rootfs_setup(const Settings *s, const char *tree, char **ret_root) {
 	r = mount_staging();
 	if (r < 0)
 		return r;
+	/* An id-mapped tree stands in for the tree from here on, under the overlay as well. */
+	if (tree_fd >= 0) {
+		const char *mapped = ROOTFS_STAGING_DIR "/tree";
+		if (mkdir(mapped, 0755) < 0)
+			return log_error_errno(errno, "Failed to create '%s': %m", mapped);
+		r = mount_attach(tree_fd, mapped);
+		if (r < 0)
+			return log_error_errno(r, "Failed to mount the id-mapped '%s': %m", tree);
+		tree = mapped;
+	}
 
 	if (s->ephemeral || s->volatile_mode == VOLATILE_OVERLAY)
 		r = mount_overlay_root(tree);

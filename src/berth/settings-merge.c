@@ -12,28 +12,13 @@
 #include "strv.h"
 
 /* What a file may ask for that berth cannot do yet. It is refused rather than ignored, so that a
- * machine never runs with less than its file says (no user namespace, no bound user). */
-#define UNSUPPORTED                                                                              \
-	(NSPAWN_FILE_PRIVATE_USERS | NSPAWN_FILE_PRIVATE_USERS_OWNERSHIP | NSPAWN_FILE_SUPPRESS_SYNC | \
-	 NSPAWN_FILE_RESTRICT_ADDRESS_FAMILIES | NSPAWN_FILE_BIND_USER)
+ * machine never runs with less than its file says (no bound user, no sync suppressed). */
+#define UNSUPPORTED \
+	(NSPAWN_FILE_SUPPRESS_SYNC | NSPAWN_FILE_RESTRICT_ADDRESS_FAMILIES | NSPAWN_FILE_BIND_USER)
 
 /* The command line's network options (all of them set this bit): with any of them, the file's
  * network settings are not used. */
 #define SETTING_NETWORK_OPTIONS SETTING_PRIVATE_NETWORK
-
-/* An unsupported key whose value asks for what berth does anyway. */
-static bool asks_for_nothing(const NspawnFile *f, uint64_t setting) {
-	const NspawnFileOrigin *o = nspawn_file_origin(f, setting);
-
-	switch (setting) {
-	case NSPAWN_FILE_PRIVATE_USERS:
-		return f->private_users == PRIVATE_USERS_NO;
-	case NSPAWN_FILE_PRIVATE_USERS_OWNERSHIP:
-		/* Also when PrivateUsers= gave it its default. */
-		return f->private_users_ownership == PRIVATE_USERS_OWNERSHIP_OFF || o->line == 0;
-	}
-	return false;
-}
 
 static int compare_origins(const void *a, const void *b) {
 	unsigned x = (*(const NspawnFileOrigin *const *) a)->line, y = (*(const NspawnFileOrigin *const *) b)->line;
@@ -46,7 +31,7 @@ int settings_check_file(const NspawnFile *f, const char *path) {
 
 	for (int bit = 0; bit < 64; bit++) {
 		uint64_t setting = UINT64_C(1) << bit;
-		if ((f->mask & setting & UNSUPPORTED) && !asks_for_nothing(f, setting))
+		if (f->mask & setting & UNSUPPORTED)
 			bad[n++] = nspawn_file_origin(f, setting);
 	}
 	if (n == 0)
@@ -251,6 +236,14 @@ int settings_merge_file(Settings *s, NspawnFile *f, const char *path, bool overr
 		s->read_only = f->read_only;
 	if (FROM_FILE(NSPAWN_FILE_VOLATILE, SETTING_VOLATILE_MODE))
 		s->volatile_mode = f->volatile_mode;
+	/* PrivateUsers= and PrivateUsersOwnership= go together, as -U and its options do. */
+	if (FROM_FILE(NSPAWN_FILE_PRIVATE_USERS | NSPAWN_FILE_PRIVATE_USERS_OWNERSHIP,
+		      SETTING_PRIVATE_USERS | SETTING_PRIVATE_USERS_OWNERSHIP)) {
+		s->private_users = f->private_users;
+		s->uid_shift = f->uid_shift;
+		s->uid_range = f->uid_range;
+		s->private_users_ownership = f->private_users_ownership;
+	}
 	if (FROM_FILE(NSPAWN_FILE_PORT, SETTING_PORT) && merge_ports(s, f) < 0)
 		return -ENOMEM;
 	/* The network settings go as one block: all of them, or none when the command line has any. */

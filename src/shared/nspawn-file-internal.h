@@ -69,7 +69,6 @@ bool ifname_is_valid(const char *s);
 bool user_name_is_valid(const char *s);
 /* Absolute, no ".." component; "//", "/./" and a final "/" are dropped. */
 int path_simplify_absolute(const char *s, char **ret);
-int parse_uid_shift_range(const char *s, uid_t *ret_shift, uid_t *ret_range);
 int address_family_from_name(const char *s);
 
 int parse_port_spec(const char *s, NspawnPort *ret);

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/resource.h>
+#include <sys/types.h>
 
 /* A system call name, or a known @group (syscall-groups.h). */
 bool syscall_name_is_valid(const char *s);
@@ -24,3 +25,5 @@ int parse_rlimit(int resource, const char *s, struct rlimit *ret);
 int parse_oom_score_adjust(const char *s, int *ret);
 /* Adds the CPUs in s to *set (allocating it); -ERANGE for a CPU beyond the supported. */
 int parse_cpu_list(const char *s, cpu_set_t **set, size_t *size);
+/* SHIFT[:RANGE], a first UID and a count (65536 when not given) that stays below UID_INVALID. */
+int parse_uid_shift_range(const char *s, uid_t *ret_shift, uid_t *ret_range);

@@ -21,23 +21,6 @@
 
 #define NSPAWN_FILE_SUFFIX ".nspawn"
 
-typedef enum PrivateUsersMode {
-	PRIVATE_USERS_NO,
-	PRIVATE_USERS_YES,      /* uid_shift set: that range; UID_INVALID: the tree's root owner gives it */
-	PRIVATE_USERS_PICK,     /* a free range is picked at start */
-	PRIVATE_USERS_IDENTITY, /* 0:65536, mapped onto itself */
-	_PRIVATE_USERS_MODE_MAX,
-	_PRIVATE_USERS_MODE_INVALID = -EINVAL,
-} PrivateUsersMode;
-
-typedef enum PrivateUsersOwnership {
-	PRIVATE_USERS_OWNERSHIP_OFF,
-	PRIVATE_USERS_OWNERSHIP_CHOWN, /* chown the tree to the range */
-	PRIVATE_USERS_OWNERSHIP_MAP,   /* id-mapped mounts */
-	PRIVATE_USERS_OWNERSHIP_AUTO,  /* map where the file system can, chown where not */
-	_PRIVATE_USERS_OWNERSHIP_MAX,
-	_PRIVATE_USERS_OWNERSHIP_INVALID = -EINVAL,
-} PrivateUsersOwnership;
 
 typedef enum NspawnMountType {
 	NSPAWN_MOUNT_BIND,         /* Bind=, BindReadOnly= */
@@ -57,8 +40,6 @@ typedef enum BindIdmap {
 	_BIND_IDMAP_INVALID = -EINVAL,
 } BindIdmap;
 
-DECLARE_STRING_TABLE(private_users_mode, PrivateUsersMode);
-DECLARE_STRING_TABLE(private_users_ownership, PrivateUsersOwnership);
 DECLARE_STRING_TABLE(nspawn_mount_type, NspawnMountType);
 DECLARE_STRING_TABLE(bind_idmap, BindIdmap);
 /* "CPU", "NOFILE", ...: the part after "Limit" in the keys, indexed by RLIMIT_* */
@@ -218,9 +199,6 @@ typedef struct NspawnFile {
 	char *network_namespace_path;
 } NspawnFile;
 
-#ifndef UID_INVALID
-#define UID_INVALID ((uid_t) -1)
-#endif
 
 void nspawn_file_init(NspawnFile *f);
 void nspawn_file_done(NspawnFile *f);

@@ -96,6 +96,10 @@ void settings_init(Settings *s) {
 		.register_mode = REGISTER_AUTO,
 		.settings_mode = SETTINGS_FILE_YES,
 		.personality = PERSONALITY_UNSET,
+		.private_users = PRIVATE_USERS_NO,
+		.uid_shift = UID_INVALID,
+		.uid_range = 0x10000,
+		.private_users_ownership = _PRIVATE_USERS_OWNERSHIP_INVALID,
 	};
 }
 

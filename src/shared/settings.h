@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/resource.h>
+#include <sys/types.h>
 
 #include <systemd/sd-id128.h>
 
@@ -114,6 +115,31 @@ DECLARE_STRING_TABLE(link_journal, LinkJournal);
 DECLARE_STRING_TABLE(register_mode, RegisterMode);
 DECLARE_STRING_TABLE(settings_file_mode, SettingsFileMode);
 
+typedef enum PrivateUsersMode {
+	PRIVATE_USERS_NO,
+	PRIVATE_USERS_YES,      /* uid_shift set: that range; UID_INVALID: the tree's root owner gives it */
+	PRIVATE_USERS_PICK,     /* a free range is picked at start */
+	PRIVATE_USERS_IDENTITY, /* 0:65536, mapped onto itself */
+	_PRIVATE_USERS_MODE_MAX,
+	_PRIVATE_USERS_MODE_INVALID = -EINVAL,
+} PrivateUsersMode;
+
+typedef enum PrivateUsersOwnership {
+	PRIVATE_USERS_OWNERSHIP_OFF,
+	PRIVATE_USERS_OWNERSHIP_CHOWN, /* chown the tree to the range */
+	PRIVATE_USERS_OWNERSHIP_MAP,   /* id-mapped mounts */
+	PRIVATE_USERS_OWNERSHIP_AUTO,  /* map where the file system can, chown where not */
+	_PRIVATE_USERS_OWNERSHIP_MAX,
+	_PRIVATE_USERS_OWNERSHIP_INVALID = -EINVAL,
+} PrivateUsersOwnership;
+
+DECLARE_STRING_TABLE(private_users_mode, PrivateUsersMode);
+DECLARE_STRING_TABLE(private_users_ownership, PrivateUsersOwnership);
+
+#ifndef UID_INVALID
+#define UID_INVALID ((uid_t) -1)
+#endif
+
 /* A mount of --bind= and the like, as the .nspawn file has it (nspawn-file.h). */
 typedef struct NspawnMount NspawnMount;
 
@@ -153,6 +179,8 @@ typedef enum SettingMask {
 	SETTING_MOUNTS = UINT64_C(1) << 24, /* --bind=, --bind-ro=, --tmpfs=, --overlay=, ... */
 	SETTING_PIVOT_ROOT = UINT64_C(1) << 25,
 	SETTING_PORT = UINT64_C(1) << 26,
+	SETTING_PRIVATE_USERS = UINT64_C(1) << 27, /* -U, --private-users= */
+	SETTING_PRIVATE_USERS_OWNERSHIP = UINT64_C(1) << 28,
 	/* --rlimit= has no bit: Settings.rlimits_set says which limits the command line set. */
 } SettingMask;
 
@@ -214,6 +242,12 @@ typedef struct Settings {
 	size_t n_mounts;
 	char *pivot_root_new; /* --pivot-root=: the tree's directory that becomes the root, or NULL */
 	char *pivot_root_old; /* ... and where the old root goes below it; NULL: it is dropped */
+	/* A user namespace: the container's UIDs and GIDs 0...uid_range-1 are the host's uid_shift...;
+	 * uid_shift is UID_INVALID until it is known (picked, or read off the tree's owner). */
+	PrivateUsersMode private_users;
+	uid_t uid_shift;
+	uid_t uid_range;
+	PrivateUsersOwnership private_users_ownership; /* _INVALID: the mode's default */
 	uint64_t mask; /* SettingMask bits set by the command line */
 } Settings;
 

@@ -151,7 +151,7 @@ def machine_cgroups(name):
 
 @pytest.mark.parametrize("content, line, message", [
     ("[Exec]\nHostname=fine\nKillSignal=SIGNOPE\n", 3, "Invalid value 'SIGNOPE' for KillSignal="),
-    ("[Exec]\nPrivateUsers=pick\n", 2, "PrivateUsers= is not supported by berth yet"),
+    ("[Files]\nBindUser=alice\n", 2, "BindUser= is not supported by berth yet"),
 ], ids=["bad-value", "unsupported-key"])
 def test_bad_file_touches_nothing(tree, run_berth, machine, content, line, message):
     name, path = machine

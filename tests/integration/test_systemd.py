@@ -178,6 +178,9 @@ def test_unit_machinectl_and_tools(systemd_host):
     assert info["Unit"] == UNIT and info["Service"] == "berth" and info["Class"] == "container", info
     assert info["RootDirectory"] == f"/var/lib/machines/{GUEST}", info
     assert int(info["Leader"]) == leader
+    # -U: the guest's root is not the host's, but the start of a 64K range of its own.
+    inside, outside, count = host.check("cat", f"/proc/{leader}/uid_map").split()
+    assert (inside, count) == ("0", "65536") and int(outside) >= 0x80000 and int(outside) % 65536 == 0
     # The guest's machine id is the machine's id.
     guest_id = host.check("nsenter", "-t", leader, "-a", "cat", "/etc/machine-id")
     assert info["Id"].replace("-", "") == guest_id, (info, guest_id)

@@ -1,0 +1,163 @@
+# User namespaces: -U and --private-users=, seen from inside the container (its UID map, who owns
+# its files, what its root may do) and from the host (the tree's owners before and after, the
+# ranges of machines that run at once).
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from boot import Boot
+from conftest import machine_record, process_alive, tree_digest
+
+BLOCK = 0x10000
+PICK_FIRST, PICK_LAST = 0x00080000, 0x6FFF0000
+
+# Run inside: the UID map, the owners of files of the tree, the container root's own file, and
+# what root of a user namespace may not do.
+REPORT = r"""
+read -r inside outside count < /proc/self/uid_map; echo "map $inside $outside $count"
+echo "me $(id -u):$(id -g)"
+echo "passwd $(stat -c %u:%g /etc/passwd)"
+echo "root $(stat -c %u:%g /)"
+echo made > /root/made-inside && echo "made $(stat -c %u:%g /root/made-inside)"
+mknod /tmp/disk b 8 0 2>/dev/null && echo "mknod allowed" || echo "mknod refused"
+echo 1 > /proc/sys/kernel/sysrq 2>/dev/null && echo "sysctl written" || echo "sysctl refused"
+"""
+
+
+def report(r):
+    """REPORT's output as {key: value}."""
+    assert r.returncode == 0, r.stderr
+    return dict(line.split(" ", 1) for line in r.stdout.splitlines() if " " in line)
+
+
+def base_of(info):
+    inside, outside, count = info["map"].split()
+    assert (inside, count) == ("0", str(BLOCK)), info
+    return int(outside)
+
+
+def test_pick_maps_without_changing_the_tree(pristine_tree, run_berth):
+    """-U: a 64K range picked from the machine's name (the same at each start), root's files are
+    root's inside, nothing of the tree changes on disk (an id-mapped mount), and root inside is
+    no root of the host's."""
+    runs = [report(run_berth("-q", "-D", pristine_tree, "-x", "-U", "-M", "bt-userns-a", "/bin/sh", "-c", REPORT))
+            for _ in range(2)]
+    base = base_of(runs[0])
+    assert base % BLOCK == 0 and PICK_FIRST <= base <= PICK_LAST
+    assert base_of(runs[1]) == base
+    info = runs[0]
+    assert info["me"] == "0:0"
+    assert info["passwd"] == "0:0" and info["root"] == "0:0"
+    assert info["made"] == "0:0"
+    assert info["mknod"] == "refused"
+    assert info["sysctl"] == "refused"
+    # Another name, another range.
+    other = report(run_berth("-q", "-D", pristine_tree, "-x", "-U", "-M", "bt-userns-b", "/bin/sh", "-c", REPORT))
+    assert base_of(other) != base
+
+
+def test_explicit_range_and_identity(pristine_tree, run_berth):
+    r = run_berth("-q", "-D", pristine_tree, "-x", "--private-users=1048576", "--private-users-ownership=map",
+                  "-M", "bt-userns-c", "/bin/sh", "-c", REPORT)
+    info = report(r)
+    assert base_of(info) == 1048576 and info["passwd"] == "0:0"
+    r = run_berth("-q", "-D", pristine_tree, "-x", "--private-users=identity", "-M", "bt-userns-d", "/bin/sh",
+                  "-c", REPORT)
+    assert base_of(report(r)) == 0
+
+
+def test_running_machines_never_share_a_range(berth, pristine_tree, run_berth):
+    """A range that a running machine has is refused to another one, with a clear message."""
+    proc = subprocess.Popen([berth, "-q", "-D", pristine_tree, "-x", "-U", "-M", "bt-userns-e", "sleep", "60"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 20
+        while not (machine_record("bt-userns-e") or {}).get("LEADER", "0") != "0":
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.02)
+        leader = int(machine_record("bt-userns-e")["LEADER"])
+        base = int(Path(f"/proc/{leader}/uid_map").read_text().split()[1])
+        assert os.stat(f"/proc/{leader}").st_uid == base  # the container's root, seen from the host
+        r = run_berth("-q", "-D", pristine_tree, "-x", f"--private-users={base}:65536", "-M", "bt-userns-f",
+                      "true")
+        assert r.returncode == 1
+        assert f"UID range {base}:65536 (--private-users=) is used by another machine" in r.stderr, r.stderr
+        # A range that only overlaps it is refused too.
+        r = run_berth("-q", "-D", pristine_tree, "-x", f"--private-users={base - 4096}:8192", "-M",
+                      "bt-userns-f", "true")
+        assert r.returncode == 1 and "is used by another machine" in r.stderr, r.stderr
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
+    assert not process_alive(leader)
+
+
+@pytest.fixture(scope="module")
+def copied_tree(cached_tree):
+    """A real copy of the test tree (the owners of an overlay's lower files cannot change), with
+    a file outside it that tests link to."""
+    tmp = Path(tempfile.mkdtemp(prefix="berth-userns-", dir="/var/tmp"))
+    os.chmod(tmp, 0o755)
+    tree = tmp / "root"
+    subprocess.run(["cp", "-a", "--reflink=auto", cached_tree, tree], check=True)
+    outside = tmp / "outside"
+    outside.write_text("the host's\n")
+    yield tree, outside
+    shutil.rmtree(tmp)
+
+
+def test_chown_refuses_a_tree_with_links_outside(copied_tree, run_berth):
+    tree, outside = copied_tree
+    link = tree / "root/linked-outside"
+    os.link(outside, link)
+    try:
+        before = tree_digest(tree)
+        r = run_berth("-q", "-D", tree, "--private-users=pick", "--private-users-ownership=chown", "-M",
+                      "bt-userns-g", "true")
+        assert r.returncode == 1
+        assert f"'{link}' has hard links outside the tree '{tree}'" in r.stderr, r.stderr
+        assert tree_digest(tree) == before and os.stat(outside).st_uid == 0
+    finally:
+        link.unlink()
+
+
+def test_chown_shifts_the_tree_and_boots(berth, copied_tree, run_berth):
+    """ownership=chown shifts the owners on disk (not through symlinks), after which the tree boots
+    with -U in the same range without being changed again."""
+    tree, outside = copied_tree
+    (tree / "root/points-outside").symlink_to(outside)
+    suid = tree / "usr/bin/passwd"
+    mode = os.stat(suid).st_mode
+    r = run_berth("-q", "-D", tree, "--private-users=pick", "--private-users-ownership=chown", "-M",
+                  "bt-userns-h", "/bin/sh", "-c", REPORT)
+    info = report(r)
+    base = base_of(info)
+    assert info["passwd"] == "0:0" and info["made"] == "0:0"
+    st = os.stat(tree / "etc/passwd")
+    assert (st.st_uid, st.st_gid) == (base, base)
+    assert os.stat(tree).st_uid == base
+    assert os.lstat(tree / "root/points-outside").st_uid == base
+    assert os.stat(outside).st_uid == 0  # the symlink's target is not the tree's
+    assert os.stat(suid).st_mode == mode  # set-user-ID kept
+    shadow = os.stat(tree / "etc/shadow")
+    assert shadow.st_gid == base + 42  # group shadow, shifted with the rest
+
+    # -U takes the range the tree's owners are in, and shifts nothing again.
+    with Boot(berth, tree, "bt-userns-h", "-U") as b:
+        b.wait_running()
+        uid_map = b.check("cat", "/proc/1/uid_map").split()
+        assert uid_map == ["0", str(base), str(BLOCK)]
+        assert b.check("stat", "-c", "%u", "/etc/shadow") == "0"
+        b.signal(signal.SIGTERM)
+        assert b.wait() == 0
+    assert os.stat(tree / "etc/passwd").st_uid == base
+    # What the boot wrote into the tree belongs to the range too: nothing is the host's root's.
+    strays = [str(p) for p in tree.rglob("*") if os.lstat(p).st_uid < base]
+    assert strays == [], strays[:10]
