@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "nspawn-file.h"
 #include "nspawn-file-values.h"
 #include "options-userns.h"
 #include "parse-util.h"
@@ -75,5 +76,12 @@ int options_verify_userns(Settings *s) {
 	    (s->ephemeral || s->volatile_mode != VOLATILE_NO))
 		return log_invalid("--ephemeral or --volatile= and --private-users-ownership=chown may not be "
 				   "combined: the tree under the overlay cannot change its owners");
+	/* An id-mapped mount needs privilege over the source's file system, which the container's
+	 * user namespace, where binds are made, does not have. */
+	for (size_t i = 0; i < s->n_mounts; i++)
+		if (s->mounts[i].type == NSPAWN_MOUNT_BIND && s->mounts[i].idmap != BIND_IDMAP_NONE)
+			return log_invalid("The bind option '%s' of '%s' is not supported with --private-users= "
+					   "yet; use 'noidmap' or give the source the container's UID range",
+					   bind_idmap_to_string(s->mounts[i].idmap), s->mounts[i].destination);
 	return 0;
 }

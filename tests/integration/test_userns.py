@@ -89,6 +89,11 @@ def test_running_machines_never_share_a_range(berth, pristine_tree, run_berth):
                       "true")
         assert r.returncode == 1
         assert f"UID range {base}:65536 (--private-users=) is used by another machine" in r.stderr, r.stderr
+        # Another machine picking at the same time gets a range of its own.
+        r = run_berth("-q", "-D", pristine_tree, "-x", "-U", "-M", "bt-userns-f", "cat", "/proc/self/uid_map")
+        assert r.returncode == 0, r.stderr
+        other = int(r.stdout.split()[1])
+        assert other % BLOCK == 0 and other != base
         # A range that only overlaps it is refused too.
         r = run_berth("-q", "-D", pristine_tree, "-x", f"--private-users={base - 4096}:8192", "-M",
                       "bt-userns-f", "true")
@@ -111,6 +116,51 @@ def copied_tree(cached_tree):
     outside.write_text("the host's\n")
     yield tree, outside
     shutil.rmtree(tmp)
+
+
+def owners(tree):
+    """{relative path: (uid, gid)} of everything in tree, symlinks not followed."""
+    got = {}
+    for top, dirs, files in os.walk(tree):
+        for name in [".", *dirs, *files]:
+            path = os.path.join(top, name)
+            st = os.lstat(path)
+            got[os.path.relpath(path, tree)] = (st.st_uid, st.st_gid)
+    return got
+
+
+def test_map_leaves_the_owners_on_disk(copied_tree, run_berth):
+    """ownership=map on a writable tree (no overlay): inside, root's files are root's; on disk no
+    owner changed, and what root made inside is the host's root's (the mount maps both ways)."""
+    tree, _ = copied_tree
+    before = owners(tree)
+    r = run_berth("-q", "-D", tree, "--private-users=pick", "--private-users-ownership=map", "-M",
+                  "bt-userns-m", "/bin/sh", "-c", REPORT)
+    info = report(r)
+    assert base_of(info) % BLOCK == 0 and info["passwd"] == "0:0" and info["made"] == "0:0"
+    after = owners(tree)
+    assert {p: o for p, o in after.items() if p in before} == before
+    assert after["root/made-inside"] == (0, 0)
+    (tree / "root/made-inside").unlink()
+
+
+def test_boot_with_a_mapped_tree(berth, pristine_tree):
+    """-b -U on a tree owned by the host's root: systemd runs in the user namespace over the
+    id-mapped tree and reaches running."""
+    with Boot(berth, pristine_tree, "bt-userns-boot", "-x", "-U") as b:
+        b.wait_running()
+        uid_map = b.check("cat", "/proc/1/uid_map").split()
+        assert uid_map[0] == "0" and uid_map[2] == str(BLOCK) and int(uid_map[1]) % BLOCK == 0
+        assert b.check("stat", "-c", "%u:%g", "/etc/shadow") == "0:42"
+        b.signal(signal.SIGTERM)
+        assert b.wait() == 0
+
+
+def test_idmap_binds_are_refused_with_a_user_namespace(pristine_tree, run_berth, tmp_path):
+    r = run_berth("-q", "-D", pristine_tree, "-x", "-U", "-M", "bt-userns-i", f"--bind={tmp_path}:/mnt:idmap",
+                  "true")
+    assert r.returncode == 1
+    assert "The bind option 'idmap' of '/mnt' is not supported with --private-users=" in r.stderr, r.stderr
 
 
 def test_chown_refuses_a_tree_with_links_outside(copied_tree, run_berth):
