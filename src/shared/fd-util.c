@@ -67,3 +67,19 @@ int fd_set_nonblock(int fd, bool nonblock) {
 		return -errno;
 	return 0;
 }
+
+int loop_write(int fd, const void *buf, size_t n) {
+	const char *p = buf;
+
+	while (n > 0) {
+		ssize_t k = write(fd, p, n);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += k;
+		n -= (size_t) k;
+	}
+	return 0;
+}

@@ -12,3 +12,5 @@ int safe_close(int fd);
 /* Moves fd to target (dup2 without O_CLOEXEC), closing the original. */
 int fd_move_to(int fd, int target);
 int fd_set_nonblock(int fd, bool nonblock);
+/* Writes all n bytes, retrying short writes and EINTR; returns 0 or -errno. */
+int loop_write(int fd, const void *buf, size_t n);

@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "copy.h"
+#include "fd-util.h"
+#include "image-import.h"
+#include "macro.h"
+#include "name-util.h"
+#include "tar-extract.h"
+#include "xz-util.h"
+
+/* The first bytes, read to tell .xz from plain tar, are handed back before the rest of the fd. */
+typedef struct Peeked {
+	uint8_t head[8];
+	size_t n, off;
+	int fd;
+} Peeked;
+
+static ssize_t peeked_read(void *userdata, void *buf, size_t n) {
+	Peeked *p = userdata;
+
+	if (p->off < p->n) {
+		size_t k = MIN(n, p->n - p->off);
+		memcpy(buf, p->head + p->off, k);
+		p->off += k;
+		return (ssize_t) k;
+	}
+	return tar_read_fd(&p->fd, buf, n);
+}
+
+static int peek(Peeked *p) {
+	while (p->n < sizeof p->head) {
+		ssize_t k = tar_read_fd(&p->fd, p->head + p->n, sizeof p->head - p->n);
+		if (k < 0)
+			return (int) k;
+		if (k == 0)
+			break;
+		p->n += (size_t) k;
+	}
+	return 0;
+}
+
+/* A decoder that starts with the bytes already peeked, then reads on from the fd. */
+static int xz_open_peeked(XzReader *x, const Peeked *p) {
+	int r = xz_reader_init(x, p->fd);
+	if (r < 0)
+		return r;
+	memcpy(x->in, p->head, p->n);
+	x->s.next_in = x->in;
+	x->s.avail_in = p->n;
+	return 0;
+}
+
+static int extract(int dir_fd, ImageImport *imp) {
+	Peeked p = { .fd = imp->in_fd };
+	TarExtract t = { .flags = TAR_EXTRACT_OWNERSHIP | TAR_EXTRACT_XATTRS };
+	XzReader x;
+	int r;
+
+	r = peek(&p);
+	if (r < 0)
+		return r;
+	if (!xz_has_magic(p.head, p.n)) {
+		t.read = peeked_read;
+		t.userdata = &p;
+		r = tar_extract(dir_fd, &t);
+	} else {
+		r = xz_open_peeked(&x, &p);
+		if (r < 0)
+			return r;
+		t.read = xz_reader_read;
+		t.userdata = &x;
+		r = tar_extract(dir_fd, &t);
+		xz_reader_done(&x);
+	}
+	free(imp->bad_entry);
+	imp->bad_entry = t.bad_entry;
+	return r;
+}
+
+/* Copies the (possibly compressed) stream into fd. */
+static int unpack_raw(int fd, ImageImport *imp) {
+	Peeked p = { .fd = imp->in_fd };
+	XzReader x;
+	uint8_t buf[65536];
+	ssize_t k;
+	int r;
+
+	r = peek(&p);
+	if (r < 0)
+		return r;
+	if (!xz_has_magic(p.head, p.n)) {
+		while ((k = peeked_read(&p, buf, sizeof buf)) > 0)
+			if ((r = loop_write(fd, buf, (size_t) k)) < 0)
+				return r;
+		return (int) k;
+	}
+	r = xz_open_peeked(&x, &p);
+	if (r < 0)
+		return r;
+	while ((k = xz_reader_read(&x, buf, sizeof buf)) > 0)
+		if ((r = loop_write(fd, buf, (size_t) k)) < 0)
+			break;
+	xz_reader_done(&x);
+	return r < 0 ? r : (int) k;
+}
+
+/* Makes the hidden ".#NAME<random>" entry: a directory when raw is false, else an empty file whose
+ * fd is returned in ret_fd. */
+static int make_hidden(int images_dir_fd, const char *name, bool raw, char **ret, int *ret_fd) {
+	for (int i = 0; i < 16; i++) {
+		_cleanup_free_ char *tmp = NULL;
+		uint64_t rnd;
+
+		if (getrandom(&rnd, sizeof rnd, 0) != sizeof rnd)
+			return -EIO;
+		if (asprintf(&tmp, ".#%s%016llx", name, (unsigned long long) rnd) < 0)
+			return -ENOMEM;
+		int fd = raw ? openat(images_dir_fd, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)
+			     : mkdirat(images_dir_fd, tmp, 0700);
+		if (fd >= 0) {
+			if (raw)
+				*ret_fd = fd;
+			*ret = TAKE_PTR(tmp);
+			return 0;
+		}
+		if (errno != EEXIST)
+			return -errno;
+	}
+	return -EEXIST;
+}
+
+static int put_in_place(int images_dir_fd, const char *name, ImageImport *imp) {
+	if (renameat2(images_dir_fd, imp->tmp_name, images_dir_fd, name, RENAME_NOREPLACE) >= 0)
+		return 0;
+	if (errno != EEXIST || !(imp->flags & IMAGE_IMPORT_FORCE))
+		return -errno;
+	/* Swap, so NAME is never missing, then remove the old tree under the hidden name. */
+	if (renameat2(images_dir_fd, imp->tmp_name, images_dir_fd, name, RENAME_EXCHANGE) < 0)
+		return -errno;
+	return rm_rf_at(images_dir_fd, imp->tmp_name);
+}
+
+int image_import_raw(int images_dir_fd, const char *name, ImageImport *imp) {
+	_cleanup_free_ char *file = NULL;
+	_cleanup_close_ int fd = -EBADF;
+	struct stat st;
+	int r;
+
+	if (!machine_name_is_valid(name))
+		return -EINVAL;
+	if (asprintf(&file, "%s.raw", name) < 0)
+		return -ENOMEM;
+	if (!(imp->flags & IMAGE_IMPORT_FORCE) && fstatat(images_dir_fd, file, &st, AT_SYMLINK_NOFOLLOW) >= 0)
+		return -EEXIST;
+	imp->tmp_name = mfree(imp->tmp_name);
+	r = make_hidden(images_dir_fd, name, true, &imp->tmp_name, &fd);
+	if (r < 0)
+		return r;
+	r = unpack_raw(fd, imp);
+	if (r >= 0 && fchmod(fd, 0644) < 0)
+		r = -errno;
+	if (r >= 0)
+		r = put_in_place(images_dir_fd, file, imp);
+	if (r < 0)
+		(void) unlinkat(images_dir_fd, imp->tmp_name, 0);
+	imp->tmp_name = mfree(imp->tmp_name);
+	return r;
+}
+
+int image_import_tar(int images_dir_fd, const char *name, ImageImport *imp) {
+	_cleanup_close_ int dir_fd = -EBADF;
+	struct stat st;
+	int r;
+
+	if (!machine_name_is_valid(name))
+		return -EINVAL;
+	if (!(imp->flags & IMAGE_IMPORT_FORCE) && fstatat(images_dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) >= 0)
+		return -EEXIST;
+	imp->tmp_name = mfree(imp->tmp_name);
+	r = make_hidden(images_dir_fd, name, false, &imp->tmp_name, NULL);
+	if (r < 0)
+		return r;
+	dir_fd = openat(images_dir_fd, imp->tmp_name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	r = dir_fd < 0 ? -errno : extract(dir_fd, imp);
+	if (r >= 0)
+		r = put_in_place(images_dir_fd, name, imp);
+	if (r < 0)
+		(void) rm_rf_at(images_dir_fd, imp->tmp_name);
+	imp->tmp_name = mfree(imp->tmp_name);
+	return r;
+}
