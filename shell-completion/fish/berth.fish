@@ -52,7 +52,7 @@ function __berth_command_index
                 test $next -le (count $words); and echo $next
                 return
             case '--*=*'
-            case --directory --template --machine --hostname --uuid --chdir --setenv --user \
+            case --directory --image --template --machine --hostname --uuid --chdir --setenv --user \
                     --kill-signal --resolv-conf --timezone --console --notify-ready --link-journal \
                     --register --slice --property --settings --capability --drop-capability \
                     --ambient-capability --no-new-privileges --system-call-filter --rlimit \
@@ -64,7 +64,7 @@ function __berth_command_index
             case --bind --bind-ro --tmpfs --overlay --overlay-ro --inaccessible --pivot-root
                 set want_value 1
             case '-*'
-                if string match -qr '^-[^-]*[DMEuSp]$' -- $w
+                if string match -qr '^-[^-]*[DiMEuSp]$' -- $w
                     set want_value 1
                 end
             case '*'
@@ -90,6 +90,7 @@ complete -c berth -f -n 'not __berth_no_command' -a '(__berth_command_args)'
 complete -c berth -n __berth_no_command -s h -l help -d 'Show the help'
 complete -c berth -n __berth_no_command -l version -d 'Show the version'
 complete -c berth -n __berth_no_command -s D -l directory -r -a '(__fish_complete_directories)' -d 'Root directory of the container'
+complete -c berth -n __berth_no_command -s i -l image -r -F -d 'Raw disk image to run'
 complete -c berth -n __berth_no_command -l template -r -a '(__fish_complete_directories)' -d 'Create the directory as a copy of this tree if missing'
 complete -c berth -n __berth_no_command -s x -l ephemeral -d 'Run on a throw-away overlay; the tree is not changed'
 complete -c berth -n __berth_no_command -s M -l machine -x -a '(__berth_machines)' -d 'Machine name'

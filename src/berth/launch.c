@@ -21,6 +21,7 @@
 #include "fd-util.h"
 #include "fileio.h"
 #include "guardian.h"
+#include "image-raw.h"
 #include "host-files.h"
 #include "journal.h"
 #include "launch.h"
@@ -68,6 +69,7 @@ typedef struct Launch {
 	int notify_fd;
 	UserNamespace userns;
 	int root_fd;       /* the tree as an id-mapped mount, for the child, until it is sent */
+	ImageRaw image;    /* --image=: its lock and loop device */
 } Launch;
 
 static void launch_done(Launch *l) {
@@ -89,6 +91,7 @@ static void launch_done(Launch *l) {
 	netif_state_done(&l->net);
 	closep(&l->netns_path_fd);
 	closep(&l->root_fd);
+	image_raw_done(&l->image);
 	userns_done(&l->userns);
 	/* Only what the guardian does not own yet: after it started, it removes the record. */
 	if (l->record_created && l->guardian.pid <= 0)
@@ -120,6 +123,8 @@ static int prepare(Launch *l) {
 	int r;
 
 	r = tree_resolve(s);
+	if (r >= 0 && s->image)
+		r = image_raw_setup(s, &l->image);
 	if (r < 0)
 		return r;
 	/* Bad network settings are reported before anything is set up. */
@@ -519,7 +524,7 @@ int launch_container(Settings *s) {
 		     .journal = { .host_tree_fd = -EBADF },
 		     .host_files = { .resolv_tree_fd = -EBADF, .localtime_tree_fd = -EBADF },
 		     .cgroup = { .payload_fd = -EBADF },
-		     .guardian = { .socket_fd = -EBADF }, .net = NETIF_STATE_INIT,
+		     .guardian = { .socket_fd = -EBADF }, .image = IMAGE_RAW_INIT, .net = NETIF_STATE_INIT,
 		     .netns_path_fd = -EBADF, .userns = USER_NAMESPACE_INIT, .root_fd = -EBADF };
 	int exit_code = EXIT_FAILURE, r;
 

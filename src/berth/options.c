@@ -68,6 +68,7 @@ static const struct option options[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, ARG_VERSION },
 	{ "directory", required_argument, NULL, 'D' },
+	{ "image", required_argument, NULL, 'i' },
 	{ "template", required_argument, NULL, ARG_TEMPLATE },
 	{ "ephemeral", no_argument, NULL, 'x' },
 	{ "machine", required_argument, NULL, 'M' },
@@ -130,6 +131,7 @@ static void help(void) {
 	       "Run a command or a shell in a container made from an OS tree.\n\n"
 	       "Image:\n"
 	       "  -D --directory=PATH       Root directory of the container\n"
+	       "  -i --image=PATH           Raw disk image (GPT, MBR or a bare filesystem) to run\n"
 	       "     --template=PATH        Create --directory as a copy of PATH if missing\n"
 	       "  -x --ephemeral            Run on a throw-away overlay; the tree is not changed\n"
 	       "     --read-only            Mount the root directory read-only\n"
@@ -375,6 +377,8 @@ static int parse_one(int c, const char *value, Settings *s) {
 	case 'D':
 		s->mask |= SETTING_DIRECTORY;
 		return parse_path_option("--directory=", value, &s->directory);
+	case 'i':
+		return parse_path_option("--image=", value, &s->image);
 	case ARG_TEMPLATE:
 		s->mask |= SETTING_TEMPLATE;
 		return parse_path_option("--template=", value, &s->template);
@@ -541,7 +545,7 @@ static int parse_one(int c, const char *value, Settings *s) {
 
 /* '+': options end at the first non-option, so the command's own options are left alone.
  * ':': a missing value is reported as ':', apart from unknown options. */
-#define SHORT_OPTIONS "+:hD:xM:abjE:u:qPS:np:U"
+#define SHORT_OPTIONS "+:hD:i:xM:abjE:u:qPS:np:U"
 
 static bool is_short_option(int c) {
 	return c != '+' && c != ':' && strchr(SHORT_OPTIONS, c);
@@ -598,8 +602,10 @@ int options_parse(int argc, char *argv[], Settings *s) {
 int options_verify(Settings *s) {
 	int r;
 
-	if (!s->directory && !s->machine)
-		return log_invalid("No container given: use --directory=PATH or --machine=NAME");
+	if (!s->directory && !s->image && !s->machine)
+		return log_invalid("No container given: use --directory=PATH, --image=PATH or --machine=NAME");
+	if (s->image && (s->directory || s->template))
+		return log_invalid("--image= may not be combined with --directory= or --template=");
 	if (s->template && s->ephemeral)
 		return log_invalid("--template= and --ephemeral may not be combined");
 	if (s->ephemeral && s->volatile_mode != VOLATILE_NO)
@@ -610,10 +616,10 @@ int options_verify(Settings *s) {
 				   "runs in the caller's unit");
 
 	if (!s->machine) {
-		r = machine_name_from_path(s->directory, &s->machine);
+		r = machine_name_from_path(s->image ?: s->directory, &s->machine);
 		if (r < 0)
 			return log_invalid("Cannot derive a machine name from '%s', use --machine=NAME",
-					   s->directory);
+					   s->image ?: s->directory);
 	}
 	if (s->start_mode == START_BOOT && s->user)
 		return log_invalid("--boot and --user= may not be combined: the init runs as root");

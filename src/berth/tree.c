@@ -39,13 +39,11 @@ static int tree_find_by_name(Settings *s) {
 				       s->machine);
 	if (r < 0)
 		return log_error_errno(r, "Failed to look up image '%s': %m", s->machine);
-	if (type != IMAGE_DIRECTORY) {
-		log_error("Image '%s' is a raw disk image ('%s'); only directory trees can be run so far",
-			  s->machine, path);
-		free(path);
-		return -EOPNOTSUPP;
-	}
-	s->directory = path;
+	/* A raw image is mounted by the caller (image_raw_setup()). */
+	if (type == IMAGE_RAW)
+		s->image = path;
+	else
+		s->directory = path;
 	return 0;
 }
 
@@ -66,9 +64,11 @@ int tree_resolve(Settings *s) {
 	char *canonical;
 	int r;
 
+	if (s->image)
+		return 0;
 	if (!s->directory) {
 		r = tree_find_by_name(s);
-		if (r < 0)
+		if (r < 0 || s->image)
 			return r;
 	} else if (s->template && access(s->directory, F_OK) < 0 && errno == ENOENT) {
 		r = tree_from_template(s);

@@ -105,6 +105,7 @@ void settings_init(Settings *s) {
 
 void settings_done(Settings *s) {
 	free(s->directory);
+	free(s->image);
 	free(s->template);
 	free(s->machine);
 	free(s->hostname);

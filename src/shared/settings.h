@@ -186,6 +186,7 @@ typedef enum SettingMask {
 
 typedef struct Settings {
 	char *directory;
+	char *image; /* --image=: a raw disk image (or block device); directory is then where it is mounted */
 	char *template;
 	char *machine;
 	char *hostname;

@@ -44,7 +44,8 @@ class Boot:
     """
 
     def __init__(self, berth, tree, name, *args, console="pipe"):
-        self.berth, self.tree, self.name, self.args = berth, Path(tree), name, [str(a) for a in args]
+        # tree None: the image is given in args (--image=)
+        self.berth, self.tree, self.name, self.args = berth, tree and Path(tree), name, [str(a) for a in args]
         self.console = console
         self.messages = []  # every datagram berth sent to NOTIFY_SOCKET, split into lines
         self.output = b""  # what berth wrote to its stdout (or to the pty: everything) so far
@@ -62,7 +63,7 @@ class Boot:
         self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self._sock.bind(path)
         env = {**os.environ, "NOTIFY_SOCKET": path}
-        cmd = [str(self.berth), "-b", "-D", str(self.tree), "-M", self.name, *self.args]
+        cmd = [str(self.berth), "-b", *(["-D", str(self.tree)] if self.tree else []), "-M", self.name, *self.args]
         if self.console == "pty":
             self._master, slave = pty.openpty()
             os.set_blocking(self._master, False)
