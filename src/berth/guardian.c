@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "cgroup-resources.h"
 #include "fd-util.h"
 #include "guardian.h"
 #include "log.h"
@@ -84,9 +85,17 @@ static _noreturn_ void guardian_main(const GuardianTask *task, int sock) {
 
 	if (task->cgroup_path)
 		r = cgroup_kill_and_remove(task->cgroup_path, GUARDIAN_KILL_TIMEOUT_USEC, task->remove_cgroup);
+	if (task->remove_v1_cgroups) {
+		int k = cgroup_v1_remove(task->machine);
+		if (r >= 0)
+			r = k;
+	}
 	/* After the kill, with the container's network namespace still held: what was moved into it
 	 * can be moved back before the namespace goes, and takes the virtual ones with it. */
 	netif_teardown(&network);
+	/* Once the container's mount namespace is gone, its overlays no longer use them. */
+	if (task->custom_mounts)
+		mount_custom_done(task->custom_mounts);
 	if (task->machine && task->record_dir) {
 		int k = machine_record_remove(task->record_dir, task->machine);
 		if (r >= 0)
@@ -112,9 +121,20 @@ int guardian_start(const GuardianTask *task, int keep_fd, Guardian *ret) {
 		return log_error_errno(r, "Failed to start the guardian: %m");
 	}
 	if (pid == 0) {
-		int keep[] = { STDERR_FILENO, fds[0], keep_fd, task->network ? task->network->netns_fd : -EBADF };
+		size_t n_work = task->custom_mounts ? task->custom_mounts->n : 0;
+		int *keep = malloc((4 + n_work) * sizeof(int));
+		if (!keep)
+			_exit(EXIT_FAILURE);
+		keep[0] = STDERR_FILENO;
+		keep[1] = fds[0];
+		keep[2] = keep_fd;
+		keep[3] = task->network ? task->network->netns_fd : -EBADF;
+		/* The work directories are removed through the fds of the directories holding them. */
+		for (size_t i = 0; i < n_work; i++)
+			keep[4 + i] = task->custom_mounts->mounts[i].work_parent_fd;
 		close(fds[1]);
-		(void) close_all_fds_except(keep, ELEMENTSOF(keep));
+		(void) close_all_fds_except(keep, 4 + n_work);
+		free(keep);
 		guardian_main(task, fds[0]);
 	}
 	close(fds[0]);

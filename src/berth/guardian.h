@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "mount-custom.h"
 #include "network.h"
 
 /* The guardian is a small process forked before the container starts. It waits until berth is
@@ -23,7 +24,9 @@ typedef struct GuardianTask {
 	const char *record_dir;
 	const char *cgroup_path;
 	bool remove_cgroup; /* remove cgroup_path itself too, not only what is below it */
+	bool remove_v1_cgroups; /* berth made the machine's cgroups in v1 hierarchies (cgroup-resources.h) */
 	const NetifState *network; /* the container's network as set up so far, or NULL */
+	CustomMounts *custom_mounts; /* their overlays' work directories on the host, or NULL */
 } GuardianTask;
 
 /* Forks the guardian. keep_fd (or -1) stays open in it, e.g. the tree lock, so the lock is only

@@ -16,6 +16,8 @@
 #include <systemd/sd-daemon.h>
 
 #include "cgroup.h"
+#include "cgroup-devices.h"
+#include "cgroup-resources.h"
 #include "child.h"
 #include "console.h"
 #include "fd-util.h"
@@ -184,8 +186,10 @@ static int start_guardian(Launch *l) {
 		.machine = l->settings->machine,
 		.record_dir = MACHINE_RECORD_DIR,
 		.network = &l->net,
+		.custom_mounts = &l->custom_mounts,
 	};
 	task.cgroup_path = cgroup_cleanup_path(&l->cgroup, &task.remove_cgroup);
+	task.remove_v1_cgroups = l->cgroup.backend == CGROUP_BACKEND_CGROUPFS;
 	return guardian_start(&task, l->lock_fd, &l->guardian);
 }
 
@@ -275,6 +279,12 @@ static int place_machine(Launch *l, int sync_fd) {
 		if (r < 0)
 			return r;
 	}
+
+	/* Without a service manager, berth itself confines the container's devices and resources. */
+	if (l->cgroup.backend == CGROUP_BACKEND_CGROUPFS &&
+	    ((r = cgroup_devices_apply(&l->cgroup, s->machine, l->pid)) < 0 ||
+	     (r = cgroup_resources_apply(&l->cgroup, s->machine, l->pid, s->properties, s->slice)) < 0))
+		return r;
 
 	l->record.leader = l->pid;
 	(void) process_start_time(l->pid, &l->record.leader_start);

@@ -612,12 +612,28 @@ static int get_program(size_t program, const NameSet *allowed, const char *cache
 	return 0;
 }
 
+/* A name no ABI libseccomp knows can match nothing: the filter is built without it, as nspawn does,
+ * but a typo in a list of allowed calls would go unnoticed, so it is said. */
+size_t seccomp_policy_warn_unknown(const SeccompPolicy *policy) {
+	char *const *lists[] = { policy->allow, policy->deny };
+	size_t n = 0;
+
+	for (size_t i = 0; i < ELEMENTSOF(lists); i++)
+		for (char *const *p = lists[i]; p && *p; p++)
+			if ((*p)[0] != '@' && seccomp_syscall_resolve_name(*p) == __NR_SCMP_ERROR) {
+				log_warning("Unknown system call '%s' in the system call filter, ignoring", *p);
+				n++;
+			}
+	return n;
+}
+
 int seccomp_filter_prepare(const SeccompPolicy *policy, const char *cache_dir, SeccompFilter *ret) {
 	SeccompFilter f = {};
 	NameSet allowed = {};
 	_cleanup_close_ int cache_fd = -EBADF;
 	int r;
 
+	(void) seccomp_policy_warn_unknown(policy);
 	if (!kernel_has_seccomp()) {
 		log_debug("The kernel has no seccomp filters, running the container without a system call filter");
 		*ret = f;
@@ -661,6 +677,10 @@ int seccomp_filter_apply(const SeccompFilter *f) {
 }
 
 #else
+
+size_t seccomp_policy_warn_unknown(const SeccompPolicy *policy) {
+	return 0;
+}
 
 int seccomp_filter_prepare(const SeccompPolicy *policy, const char *cache_dir, SeccompFilter *ret) {
 	log_debug("Built without seccomp support, running the container without a system call filter");

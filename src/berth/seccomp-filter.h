@@ -43,6 +43,8 @@ void seccomp_filter_done(SeccompFilter *f);
  * The kernel takes a filter from a process that holds CAP_SYS_ADMIN or has set no_new_privs. */
 int seccomp_filter_apply(const SeccompFilter *f);
 
+/* Warns about each name in the policy's lists that is no system call on any ABI; returns how many. */
+size_t seccomp_policy_warn_unknown(const SeccompPolicy *policy);
 /* The system calls policy allows, sorted, each once (the array is the caller's to free, the
  * strings are not). Fails with -EINVAL for an unknown @group. */
 int seccomp_policy_allowed(const SeccompPolicy *policy, const char ***ret, size_t *ret_n);

@@ -170,3 +170,40 @@ int unit_property_check(const char *assignment) {
 int unit_property_append(sd_bus_message *m, const char *assignment) {
 	return handle(m, assignment);
 }
+
+int unit_property_number(const char *assignment, uint64_t *ret) {
+	const char *eq = strchr(assignment, '=');
+	uint64_t v;
+	int r;
+
+	if (!eq)
+		return -EINVAL;
+	for (size_t i = 0; i < ELEMENTSOF(properties); i++) {
+		const char *name = properties[i].name;
+		if (strlen(name) != (size_t) (eq - assignment) || strncmp(name, assignment, eq - assignment) != 0)
+			continue;
+		r = append_value(NULL, name, properties[i].type, eq + 1);
+		if (r < 0)
+			return r;
+		switch (properties[i].type) {
+		case PROPERTY_BYTES:
+			r = parse_bytes(eq + 1, &v);
+			break;
+		case PROPERTY_COUNT:
+			v = UINT64_MAX;
+			r = streq(eq + 1, "infinity") ? 0 : parse_u64(eq + 1, &v);
+			break;
+		case PROPERTY_PERCENT:
+			/* Checked above: digits and a final '%'; N% of one CPU is N/100 of each second. */
+			v = strtoull(eq + 1, NULL, 10) * 10000;
+			r = 0;
+			break;
+		default:
+			return -EMEDIUMTYPE;
+		}
+		if (r >= 0)
+			*ret = v;
+		return r;
+	}
+	return -ENOENT;
+}

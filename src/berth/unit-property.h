@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdint.h>
 #include <systemd/sd-bus.h>
 
 /* Unit properties given with --property=NAME=VALUE for the machine's scope, as systemd-run takes
@@ -11,5 +12,8 @@
 int unit_property_check(const char *assignment);
 /* Appends the assignment to an open "a(sv)" container of m. */
 int unit_property_append(sd_bus_message *m, const char *assignment);
+/* The value of a numeric assignment (bytes, a count, or CPUQuota= as microseconds per second;
+ * UINT64_MAX for "infinity"): -ENOENT for an unknown name, -EMEDIUMTYPE for one that is no number. */
+int unit_property_number(const char *assignment, uint64_t *ret);
 /* The names berth knows, as "A, B, C", for error messages. */
 const char *unit_property_names(void);

@@ -1,0 +1,102 @@
+# Device access and resource limits berth applies itself when no service manager runs: the
+# container opens only the nodes of its own /dev (a block device it makes cannot be opened), and
+# --property=MemoryMax=, CPUQuota= and TasksMax= land in the machine's cgroup, cgroup2 or v1. The
+# leak check then finds no cgroup of the machine left in any hierarchy, and an --overlay work
+# directory beside its upper directory is gone even after a SIGKILL of berth.
+
+import subprocess
+import time
+from pathlib import Path
+
+MACHINE = "berthres"
+SCOPE = f"machine.slice/machine-{MACHINE}.scope"
+
+INSIDE = """
+echo x > /dev/null && echo null-ok
+head -c1 /dev/zero | od -An -c | grep -q '\\\\0' && echo zero-ok
+mknod /tmp/sda b 8 0 2>/dev/null; head -c1 /tmp/sda >/dev/null 2>&1 || echo blockdev-denied
+echo READY
+read line
+( for i in 1 2 3 4 5 6 7 8 9 10; do sleep 30 & done ) 2>/dev/null
+echo fork=$?
+"""
+
+
+def limit_file(v2, v1_controller, v1):
+    """The machine's file for a limit: the payload's cgroup2 file where that controller is on,
+    else the v1 hierarchy's."""
+    for root in (Path("/sys/fs/cgroup"), Path("/sys/fs/cgroup/unified")):
+        p = root / SCOPE / "payload" / v2
+        if p.exists():
+            return p
+    return Path("/sys/fs/cgroup", v1_controller, SCOPE, v1)
+
+
+def test_devices_and_limits(berth, tree):
+    proc = subprocess.Popen([berth, "-q", "-D", tree, "-M", MACHINE, "--console=pipe",
+                             "--property=TasksMax=5", "--property=MemoryMax=300M",
+                             "--property=CPUQuota=50%", "/bin/sh", "-c", INSIDE],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        seen = []
+        for line in proc.stdout:
+            seen.append(line.strip())
+            if line.strip() == "READY":
+                break
+        assert "READY" in seen, f"{seen}\n{proc.stderr.read()}"
+        # From the host, while the machine runs.
+        memory = limit_file("memory.max", "memory", "memory.limit_in_bytes").read_text().strip()
+        pids = limit_file("pids.max", "pids", "pids.max").read_text().strip()
+        cpu = limit_file("cpu.max", "cpu", "cpu.cfs_quota_us").read_text().split()[0]
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    seen += out.split()
+    assert proc.returncode == 0, f"{seen}\n{err}"
+    assert "null-ok" in seen and "zero-ok" in seen, seen
+    assert "blockdev-denied" in seen, seen
+    assert memory == str(300 * 1024 * 1024)
+    assert pids == "5"
+    assert cpu == "50000"
+    # Ten more processes do not fit in five.
+    assert "fork=0" not in seen and any(s.startswith("fork=") for s in seen), seen
+
+
+def test_properties_refused_without_systemd(run_berth, tree):
+    r = run_berth("-q", "-D", tree, "-M", MACHINE, "--property=CPUWeight=50", "/bin/true")
+    assert r.returncode != 0
+    assert "'CPUWeight=50'" in r.stderr and "without systemd" in r.stderr, r.stderr
+    r = run_berth("-q", "-D", tree, "-M", MACHINE, "--property=NoSuchThing=1", "/bin/true")
+    assert r.returncode != 0
+    assert "NoSuchThing" in r.stderr, r.stderr
+    r = run_berth("-q", "-D", tree, "-M", MACHINE, "--slice=tenants", "/bin/true")
+    assert r.returncode != 0
+    assert "'tenants.slice'" in r.stderr, r.stderr
+
+
+def test_overlay_work_dir_removed_after_sigkill(berth, tree, tmp_path):
+    """The work directory berth makes beside an --overlay upper directory goes when berth is
+    SIGKILLed too (the guardian removes it), and what the container wrote stays in upper."""
+    lower, upper = tmp_path / "lower", tmp_path / "upper"
+    lower.mkdir()
+    upper.mkdir()
+    proc = subprocess.Popen([berth, "-q", "-D", tree, "-M", MACHINE, "--console=pipe",
+                             f"--overlay={lower}:{upper}:/mnt", "/bin/sh", "-c",
+                             "touch /mnt/written && echo READY && exec sleep 60"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "READY", proc.stderr.read()
+        work = [p.name for p in tmp_path.iterdir() if p.name.startswith(".#berth-work")]
+        assert work, "No overlay work directory beside the upper directory while the machine runs"
+    finally:
+        proc.kill()
+        proc.wait()
+    deadline = time.monotonic() + 15
+    while any(p.name.startswith(".#berth-work") for p in tmp_path.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lower", "upper"]
+    assert (upper / "written").exists()
