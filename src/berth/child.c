@@ -114,6 +114,7 @@ static int setup_container(const ChildContext *c) {
 		.uuid = c->uuid,
 	};
 	api_vfs_context_init_fds(&api);
+	api.proc_fd = c->proc_fd;
 	r = setup_before_pivot(c, &api, &console_tree, &root);
 	if (r >= 0)
 		r = rootfs_pivot(root);
@@ -327,7 +328,7 @@ static _Noreturn void run_with_stub(const ChildContext *c) {
 _Noreturn void child_main(const ChildContext *context) {
 	ChildContext own = *context;
 	const ChildContext *c = &own;
-	int root_fd = -EBADF, r;
+	int root_fd = -EBADF, proc_fd = -EBADF, r;
 
 	sigset_t none;
 
@@ -339,6 +340,9 @@ _Noreturn void child_main(const ChildContext *context) {
 	signal(SIGPIPE, SIG_DFL);
 	/* berth may have to put us in the machine's cgroup first (a scope systemd makes for this
 	 * process): it says when we are there. EOF: berth failed, and says why. */
+	/* In a user namespace, berth first sends the container's /proc, which only it can make. */
+	if (c->userns && receive_with_fd(c->sync_fd, &(char) { 0 }, 1, &proc_fd) != 1)
+		_exit(EXIT_FAILURE);
 	if (receive_with_fd(c->sync_fd, &(char) { 0 }, 1, &root_fd) != 1)
 		_exit(EXIT_FAILURE);
 	/* Root of the user namespace now that it has a map: nothing here is the host's root's. */
@@ -355,9 +359,10 @@ _Noreturn void child_main(const ChildContext *context) {
 		child_fail(c, log_error_errno(errno, "Failed to create a cgroup namespace: %m"), EXIT_FAILURE, true);
 	/* Nothing of berth's reaches the container but stdio and the sync socket. */
 	own.root_fd = root_fd;
+	own.proc_fd = proc_fd;
 	r = close_all_fds_except((int[]) { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, c->sync_fd, c->parent_pidfd,
-					   c->root_fd },
-				 6);
+					   c->root_fd, c->proc_fd },
+				 7);
 	if (r < 0)
 		child_fail(c, log_error_errno(r, "Failed to close file descriptors: %m"), EXIT_FAILURE, true);
 	if (setsid() < 0)

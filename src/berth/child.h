@@ -31,11 +31,13 @@ typedef struct ChildContext {
 	int netns_fd;                  /* a network namespace to join (--network-namespace-path=), or -1 */
 	bool userns;                   /* it runs in a user namespace of its own, mapped by berth */
 	int root_fd;                   /* the tree as an id-mapped mount, which berth sends with the go */
+	int proc_fd;                   /* with userns: the container's /proc, made and sent by berth */
 } ChildContext;
 
 /* Messages from the child to berth on the sync socket. EOF means the command was executed. The
  * child first waits for one byte from berth: it is in the machine's cgroup (and its user namespace
- * is mapped), go on; an id-mapped mount of the tree may come with it. */
+ * is mapped), go on; an id-mapped mount of the tree may come with it. In a user namespace, a
+ * message with the container's /proc comes first. */
 typedef enum ChildMessageType {
 	CHILD_NOTIFY_SOCKET, /* the container's notification socket comes with it (SCM_RIGHTS) */
 	CHILD_FAILED,        /* it could not start the command */

@@ -353,6 +353,7 @@ static int clone_container(Launch *l, int *ret_sync_fd) {
 			.netns_fd = l->netns_path_fd,
 			.userns = l->userns.enabled,
 			.root_fd = -EBADF,
+			.proc_fd = -EBADF,
 		};
 		close(sync[0]);
 		child_main(&c);
@@ -472,6 +473,15 @@ static int run_once(Launch *l, ContainerExit *ret) {
 	r = userns_write_maps(&l->userns, l->pid);
 	if (r < 0 || (r = userns_map_tree(&l->userns, l->pid, l->settings->directory, &l->root_fd)) < 0)
 		return r;
+	if (l->userns.enabled) {
+		_cleanup_close_ int proc_fd = -EBADF;
+		r = userns_make_proc(&l->userns, l->pidfd, &proc_fd);
+		if (r < 0)
+			return r;
+		r = send_with_fd(sync_fd, "p", 1, proc_fd);
+		if (r < 0)
+			return log_error_errno(r, "Failed to pass /proc to the container: %m");
+	}
 	/* The container waits in its network namespace: its links go in before it goes on, and
 	 * before registration, which names their host side. */
 	r = start_network(l);

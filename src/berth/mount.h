@@ -23,9 +23,10 @@ typedef struct ApiVfsContext {
 void api_vfs_context_init_fds(ApiVfsContext *c);
 void api_vfs_context_done(ApiVfsContext *c);
 
-/* In a user namespace, before pivot_root: the kernel mounts a new /proc or /sys there only while
- * one of the host's is in sight, so they are made now, detached (sysfs shows the network namespace
- * of its mounter, and when that is the host's, the host's /sys is bound read-only instead). Logs. */
+/* In a user namespace, before pivot_root: the kernel mounts a new sysfs there only while the host's
+ * is in sight, so it is made now, detached (sysfs shows the network namespace of its mounter, and
+ * when that is the host's, the host's /sys is bound read-only instead); proc_fd is berth's
+ * (userns_make_proc()) already. Logs. */
 int mount_take_api_vfs_for_userns(ApiVfsContext *c);
 
 /* After pivot_root, in the container: /run (with /run/host), /proc with its read-only and masked

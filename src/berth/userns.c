@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,12 +10,15 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fd-util.h"
 #include "fileio.h"
 #include "log.h"
+#include "mount-fs.h"
 #include "mount-util.h"
+#include "socket-util.h"
 #include "uid-shift.h"
 #include "userns.h"
 
@@ -185,15 +189,21 @@ int userns_map_tree(UserNamespace *u, pid_t pid, const char *tree, int *ret_fd) 
 	int r;
 
 	*ret_fd = -EBADF;
-	if (!u->enabled || (u->ownership != PRIVATE_USERS_OWNERSHIP_MAP && u->ownership != PRIVATE_USERS_OWNERSHIP_AUTO))
+	if (!u->enabled)
 		return 0;
+	/* Taken here in any case: the container's root may not be allowed to look the tree up at all
+	 * (/var/lib/machines is 0700). */
+	clone = open_tree(AT_FDCWD, tree, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	if (clone < 0)
+		return log_error_errno(errno, "Failed to take '%s': %m", tree);
+	if (u->ownership != PRIVATE_USERS_OWNERSHIP_MAP && u->ownership != PRIVATE_USERS_OWNERSHIP_AUTO) {
+		*ret_fd = TAKE_FD(clone);
+		return 0;
+	}
 	snprintf(path, sizeof path, "/proc/%d/ns/user", (int) pid);
 	userns_fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (userns_fd < 0)
 		return log_error_errno(errno, "Failed to open the container's user namespace: %m");
-	clone = open_tree(AT_FDCWD, tree, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
-	if (clone < 0)
-		return log_error_errno(errno, "Failed to take '%s': %m", tree);
 	attr.userns_fd = (uint64_t) userns_fd;
 	if (mount_setattr(clone, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) >= 0) {
 		u->ownership = PRIVATE_USERS_OWNERSHIP_MAP;
@@ -205,7 +215,57 @@ int userns_map_tree(UserNamespace *u, pid_t pid, const char *tree, int *ret_fd) 
 	if (u->ownership == PRIVATE_USERS_OWNERSHIP_MAP || (r != -EINVAL && r != -EOPNOTSUPP && r != -ENOSYS))
 		return log_error_errno(r, "Failed to map the owners of '%s' with an id-mapped mount: %m", tree);
 	u->ownership = PRIVATE_USERS_OWNERSHIP_CHOWN;
-	return uid_shift_tree(tree, 0, u->shift, BLOCK);
+	r = uid_shift_tree(tree, 0, u->shift, BLOCK);
+	if (r < 0)
+		return r;
+	/* The clone shows the same files, now with their new owners. */
+	*ret_fd = TAKE_FD(clone);
+	return 0;
+}
+
+int userns_make_proc(const UserNamespace *u, int child_pidfd, int *ret_fd) {
+	_cleanup_close_ int ours = -EBADF, theirs = -EBADF;
+	int sv[2], fd = -EBADF, error = 0, status;
+	ssize_t n;
+	pid_t pid;
+
+	*ret_fd = -EBADF;
+	if (!u->enabled)
+		return 0;
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return log_error_errno(errno, "Failed to create a socket pair: %m");
+	ours = sv[0];
+	theirs = sv[1];
+	pid = fork();
+	if (pid < 0)
+		return log_error_errno(errno, "Failed to fork: %m");
+	if (pid == 0) {
+		/* A proc shows the PID namespace of the process that makes it: a child of one that
+		 * joined the container's. */
+		if (setns(child_pidfd, CLONE_NEWPID) < 0)
+			_exit(EXIT_FAILURE);
+		pid = fork();
+		if (pid == 0) {
+			char message[64];
+			int proc = mount_fs_detached("proc", "proc", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NODEV,
+						     message, sizeof message);
+			int e = proc < 0 ? proc : 0;
+			(void) send_with_fd(theirs, &e, sizeof e, proc);
+			_exit(EXIT_SUCCESS);
+		}
+		_exit(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) ? WEXITSTATUS(status) : EXIT_FAILURE);
+	}
+	theirs = safe_close(theirs);
+	n = receive_with_fd(ours, &error, sizeof error, &fd);
+	(void) waitpid(pid, &status, 0);
+	if (n != sizeof error)
+		error = n < 0 ? (int) n : -EIO;
+	if (error < 0 || fd < 0) {
+		safe_close(fd);
+		return log_error_errno(error < 0 ? error : -EIO, "Failed to make a /proc for the container: %m");
+	}
+	*ret_fd = fd;
+	return 0;
 }
 
 void userns_done(UserNamespace *u) {

@@ -38,10 +38,15 @@ int userns_prepare(const Settings *s, const char *tree, UserNamespace *ret);
 /* Writes the maps of the child's user namespace, from berth (outside it). Logs. */
 int userns_write_maps(const UserNamespace *u, pid_t pid);
 
-/* For ownership map: a detached, id-mapped copy of the tree's mount for the child's root, mapped
- * through the child's user namespace. When the file system cannot do it and the mode was auto,
- * the tree is shifted on disk instead and -EBADF is returned in *ret_fd. Logs. */
+/* A detached copy of the tree's mount for the child's root, which may not be allowed to look the
+ * tree up itself; for ownership map id-mapped through the child's user namespace. When the file
+ * system cannot map and the mode was auto, the tree is shifted on disk instead. Logs. */
 int userns_map_tree(UserNamespace *u, pid_t pid, const char *tree, int *ret_fd);
+
+/* A /proc of the child's PID namespace, made by berth outside the container's user namespace: from
+ * inside it, the kernel refuses a new proc where the host's /proc has anything mounted over its
+ * files (as a container's has), which would make berth -U fail inside another container. Logs. */
+int userns_make_proc(const UserNamespace *u, int child_pidfd, int *ret_fd);
 
 /* The owner for files berth makes for the container (its pty, its cgroup): its root. */
 static inline uid_t userns_root_uid(const UserNamespace *u) {

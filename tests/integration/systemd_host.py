@@ -77,6 +77,16 @@ def install_build(root, stage):
         pytest.fail(f"Failed to copy the installed files into '{root}': {r.stderr}", pytrace=False)
 
 
+def copy_tree(source, copy, where):
+    """A real copy of source (as /var/lib/machines/NAME is on a user's host: berth@'s -U maps its
+    owners with an id-mapped mount, which an overlay would not take), bound at where."""
+    r = run_command(["cp", "-a", "--reflink=auto", source, copy], timeout=300)
+    if r.returncode == 0:
+        r = run_command(["mount", "--bind", copy, where])
+    if r.returncode != 0:
+        pytest.fail(f"Failed to copy '{source}' to '{where}': {r.stderr}", pytrace=False)
+
+
 def enable_networkd(root):
     """Enables systemd-networkd in the tree at root, as `systemctl enable` would: in the guest, it
     configures host0 with the shipped 80-container-host0.network (DHCP from the host's networkd)."""
@@ -112,7 +122,7 @@ class SystemdHost:
         install_build(self.root, self.tmp / "stage")
         guest = self.root / "var/lib/machines" / GUEST
         guest.mkdir(parents=True, exist_ok=True)
-        mount_overlay(self.guest_tree, self.tmp, "guest", guest)
+        copy_tree(self.guest_tree, self.tmp / "guest", guest)
         enable_networkd(guest)
 
         self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)

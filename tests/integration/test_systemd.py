@@ -300,14 +300,13 @@ def test_unit_network(systemd_host):
     host = systemd_host
     leader = start_guest(host)
     try:
-        host_side = wait_for("an address on ve-guest", lambda: ipv4_networks(host, f"ve-{GUEST}"), host,
-                             timeout=60)[0]
-
         def leased():
-            return [a for a in ipv4_networks(host, "host0", leader) if a.ip in host_side.network]
+            """(host side, guest side): addresses of one network on both ends of the link."""
+            ours, theirs = ipv4_networks(host, f"ve-{GUEST}"), ipv4_networks(host, "host0", leader)
+            return next(((a, b) for a in ours for b in theirs if b.ip in a.network), None)
 
-        guest_side = wait_for(f"an address of {host_side.network} on host0 in the guest", leased, host,
-                              timeout=60)[0]
+        host_side, guest_side = wait_for("addresses of one network on ve-guest and on host0 in the guest",
+                                         leased, host, timeout=90)
         r = host.run("nsenter", "-t", str(leader), "-n", "ping", "-c", "1", "-W", "5", str(host_side.ip),
                      check=False)
         assert r.returncode == 0, r.stdout + r.stderr
