@@ -215,6 +215,31 @@ def test_unit_machinectl_and_tools(systemd_host):
     assert not cgroup_exists(host, f"machine.slice/{UNIT}")
 
 
+def test_berthctl_against_the_unit(systemd_host):
+    """berthctl, installed by meson into the host, starts the unit, sees the machine, runs commands
+    in it with their exit status, and stops it."""
+    host = systemd_host
+    host.check("berthctl", "start", GUEST, timeout=BOOT_TIMEOUT)
+    leader = wait_guest_booted(host)
+    machines = {m["machine"]: m for m in json.loads(host.check("berthctl", "list", "--json"))}
+    assert machines[GUEST]["os"] == "debian" and machines[GUEST]["leader"] == leader, machines
+    status = host.check("berthctl", "status", GUEST)
+    assert f"Unit: {UNIT}" in status and f"Leader: {leader}" in status, status
+    assert "Debian GNU/Linux 12" in status, status
+    for code in (0, 3, 42):
+        r = host.run("berthctl", "shell", GUEST, "/bin/sh", "-c", f"exit {code}", check=False)
+        assert r.returncode == code, r.stdout + r.stderr
+    # In its user namespace, the guest's root is root.
+    r = host.run("berthctl", "shell", GUEST, "/bin/sh", "-c", "id -u; hostname", check=False)
+    assert r.stdout.split() == ["0", GUEST], r.stdout + r.stderr
+    host.check("berthctl", "stop", GUEST)
+    wait_for(f"{UNIT} to stop", lambda: unit_state(host, UNIT) in ("inactive", "failed"), host)
+    props = show(host, UNIT, "ActiveState", "Result")
+    assert props == {"ActiveState": "inactive", "Result": "success"}, props
+    r = host.run("berthctl", "status", GUEST, check=False)
+    assert r.returncode == 1 and f"No machine '{GUEST}'" in r.stderr, r.stderr
+
+
 def test_unit_login_prompt(systemd_host):
     """machinectl login reaches the guest's login prompt on a pty."""
     host = systemd_host

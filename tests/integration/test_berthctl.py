@@ -1,0 +1,156 @@
+# berthctl against machines berth runs on this host without machined: it finds them through
+# berth's records and enters their namespaces itself.
+
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import machine_processes, machine_record, process_alive, run_command, wait_for_machine
+
+NAME = "ctl-shared"
+
+
+def start_machine(berth, cached_tree, name):
+    # -x: an ephemeral overlay of the cached tree, so nothing the test does reaches the cache.
+    proc = subprocess.Popen([str(berth), "-b", "-x", "-D", str(cached_tree), "-M", name, "--console=pipe"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, errors="replace")
+    wait_for_machine(name, "systemd-logind", proc, timeout=30)
+    return proc
+
+
+def finish(proc, timeout=30):
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+        pytest.fail(f"berth did not exit within {timeout}s\n{err}", pytrace=False)
+    return proc.returncode, out, err
+
+
+@pytest.fixture(scope="module")
+def machine(berth, cached_tree):
+    """One booted machine shared by the tests of this module; the last test stops it."""
+    proc = start_machine(berth, cached_tree, NAME)
+    yield proc
+    if proc.poll() is None:
+        proc.kill()
+        proc.communicate()
+
+
+def ctl(berthctl, *args, timeout=30):
+    return run_command([berthctl, *args], timeout=timeout)
+
+
+def test_shell_returns_the_command_status(berthctl, machine):
+    for status in (0, 3, 42):
+        r = ctl(berthctl, "shell", NAME, "/bin/sh", "-c", f"exit {status}")
+        assert r.returncode == status, r.stderr
+    # The command runs inside the machine: its hostname, its PID namespace, its files.
+    r = ctl(berthctl, "shell", NAME, "/bin/sh", "-c", "hostname; cat /proc/1/comm; . /etc/os-release; echo $ID")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == [NAME, "systemd", "debian"]
+    # Options after NAME belong to the command; USER@ and -E are honoured.
+    r = ctl(berthctl, "-E", "FOO=bar", "shell", f"nobody@{NAME}", "/bin/sh", "-c", 'id -un; echo "$FOO"')
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["nobody", "bar"]
+
+
+def test_list_status_show(berthctl, machine):
+    r = ctl(berthctl, "list", "--json")
+    assert r.returncode == 0, r.stderr
+    machines = {m["machine"]: m for m in json.loads(r.stdout)}
+    assert machines[NAME]["os"] == "debian"
+    leader = int(machine_record(NAME)["LEADER"])
+    assert machines[NAME]["leader"] == leader
+
+    r = ctl(berthctl, "list", "--no-legend")
+    assert any(line.split()[0] == NAME for line in r.stdout.splitlines())
+    assert "MACHINE" not in r.stdout
+
+    r = ctl(berthctl, "show", NAME, "-p", "Leader", "--value")
+    assert r.returncode == 0 and r.stdout.strip() == str(leader)
+    r = ctl(berthctl, "show", "--json", NAME)
+    assert json.loads(r.stdout)[0]["Name"] == NAME
+
+    r = ctl(berthctl, "status", NAME)
+    assert r.returncode == 0, r.stderr
+    assert f"Leader: {leader}" in r.stdout
+    assert "Debian GNU/Linux" in r.stdout
+    assert "systemd-logind" in r.stdout  # the process tree
+
+
+def test_unknown_and_bad_names(berthctl, machine):
+    r = ctl(berthctl, "status", "no-such-machine")
+    assert r.returncode == 1
+    assert "No machine 'no-such-machine'" in r.stderr
+    r = ctl(berthctl, "shell", "no-such-machine", "true")
+    assert r.returncode == 1 and "No machine 'no-such-machine'" in r.stderr
+    r = ctl(berthctl, "status", "bad/name")
+    assert r.returncode == 1 and "Invalid machine name 'bad/name'" in r.stderr
+    r = ctl(berthctl, "start", NAME)
+    assert r.returncode == 1 and "does not run systemd" in r.stderr
+
+
+def unified_cgroup_of(pid):
+    """The directory of pid's cgroup in the unified (v2) hierarchy, as the host sees it."""
+    rel = [l for l in Path(f"/proc/{pid}/cgroup").read_text().splitlines() if l.startswith("0::")][0][3:]
+    root = "/sys/fs/cgroup/unified" if os.path.isdir("/sys/fs/cgroup/unified/init.scope") or \
+        os.path.ismount("/sys/fs/cgroup/unified") else "/sys/fs/cgroup"
+    return Path(root + rel)
+
+
+def test_pause_resume(berthctl, machine):
+    cgroup = Path(machine_record(NAME)["CGROUP"])
+    logind = [p for p, c in machine_processes(NAME).items() if c == "systemd-logind"][0]
+    assert ctl(berthctl, "pause", NAME).returncode == 0
+    try:
+        assert "frozen 1" in (cgroup / "payload/cgroup.events").read_text()
+        # The machine's own services, deep in its cgroup tree, are frozen too.
+        assert "frozen 1" in (unified_cgroup_of(logind) / "cgroup.events").read_text()
+        # berth itself keeps running: its supervisor cgroup is not frozen.
+        assert "frozen 0" in (cgroup / "supervisor/cgroup.events").read_text()
+    finally:
+        assert ctl(berthctl, "resume", NAME).returncode == 0
+    assert "frozen 0" in (cgroup / "payload/cgroup.events").read_text()
+    assert "frozen 0" in (unified_cgroup_of(logind) / "cgroup.events").read_text()
+
+
+def test_stop_makes_berth_exit_cleanly(berthctl, machine):
+    record = machine_record(NAME)
+    r = ctl(berthctl, "stop", NAME)
+    assert r.returncode == 0, r.stderr
+    status, _, err = finish(machine)
+    assert status == 0, err
+    assert not process_alive(int(record["LEADER"]))
+    assert machine_record(NAME) is None
+    assert not os.path.exists(record["CGROUP"])
+    r = ctl(berthctl, "list", "--json")
+    assert NAME not in [m["machine"] for m in json.loads(r.stdout)]
+
+
+def test_kill_and_terminate(berth, berthctl, cached_tree):
+    name = "ctl-kill"
+    proc = start_machine(berth, cached_tree, name)
+    try:
+        logind = [p for p, c in machine_processes(name).items() if c == "systemd-logind"][0]
+        # SIGSTOP to all: every machine process stops, berth does not.
+        r = ctl(berthctl, "kill", name, "--kill-whom=all", "-s", "SIGSTOP")
+        assert r.returncode == 0, r.stderr
+        assert Path(f"/proc/{logind}/stat").read_text().rsplit(")", 1)[1].split()[0] == "T"
+        assert Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "T"
+        assert ctl(berthctl, "kill", name, "-s", "CONT").returncode == 0
+        r = ctl(berthctl, "terminate", name)
+        assert r.returncode == 0, r.stderr
+        status, _, err = finish(proc)
+        assert machine_record(name) is None
+        assert not process_alive(logind)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
