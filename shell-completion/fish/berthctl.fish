@@ -7,10 +7,24 @@ function __berthctl_machines
     end
 end
 
-set -l verbs list status show start stop poweroff reboot terminate kill enable disable pause resume shell
+function __berthctl_images
+    for f in /var/lib/machines/* /usr/local/lib/machines/* /usr/lib/machines/* /var/lib/container/*
+        if test -d $f
+            basename $f
+        else if string match -q '*.raw' $f
+            basename $f .raw
+        end
+    end
+end
+
+set -l machine_verbs status show stop poweroff reboot terminate kill pause resume shell
+set -l image_verbs remove export-tar export-raw start enable disable
+set -l verbs list $machine_verbs $image_verbs list-images import-tar import-raw
 complete -c berthctl -f
 complete -c berthctl -n "not __fish_seen_subcommand_from $verbs" -a "$verbs"
-complete -c berthctl -n "__fish_seen_subcommand_from $verbs; and not __fish_seen_subcommand_from list" -a '(__berthctl_machines)'
+complete -c berthctl -n "__fish_seen_subcommand_from $machine_verbs" -a '(__berthctl_machines)'
+complete -c berthctl -n "__fish_seen_subcommand_from $image_verbs" -a '(__berthctl_images)'
+complete -c berthctl -n "__fish_seen_subcommand_from import-tar import-raw" -F
 complete -c berthctl -s h -l help -d 'Show help'
 complete -c berthctl -l version -d 'Show the version'
 complete -c berthctl -l json -x -a 'short pretty off' -d 'Print JSON'

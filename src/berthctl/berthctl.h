@@ -48,3 +48,14 @@ int verb_pause(int argc, char *argv[]);
 int verb_start(int argc, char *argv[]);
 int verb_enable(int argc, char *argv[]);
 int verb_shell(int argc, char *argv[]);
+
+/* Image verbs (image-verbs.c) */
+int verb_list_images(int argc, char *argv[]);
+int verb_remove(int argc, char *argv[]);
+int verb_import_tar(int argc, char *argv[]);
+int verb_import_raw(int argc, char *argv[]);
+int verb_export_tar(int argc, char *argv[]);
+int verb_export_raw(int argc, char *argv[]);
+
+/* Prints s as a JSON string, quoted and escaped. */
+void json_string(const char *s);

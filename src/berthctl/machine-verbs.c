@@ -77,7 +77,7 @@ static void machine_properties(const MachineRecord *rec, Property p[static N_PRO
 	p[8] = (Property) { "Timestamp", strdup(ts) };
 }
 
-static void json_string(const char *s) {
+void json_string(const char *s) {
 	putchar('"');
 	for (; s && *s; s++) {
 		unsigned char c = (unsigned char) *s;

@@ -30,6 +30,12 @@ static const Verb verbs[] = {
 	{ "pause",     2, VERB_ANY, verb_pause },
 	{ "resume",    2, VERB_ANY, verb_pause },
 	{ "shell",     2, VERB_ANY, verb_shell },
+	{ "list-images", 1, 1,      verb_list_images },
+	{ "remove",    2, VERB_ANY, verb_remove },
+	{ "import-tar", 2, 3,       verb_import_tar },
+	{ "import-raw", 2, 3,       verb_import_raw },
+	{ "export-tar", 2, 3,       verb_export_tar },
+	{ "export-raw", 2, 3,       verb_export_raw },
 };
 
 static void help(void) {
@@ -47,6 +53,14 @@ static void help(void) {
 	       "  enable|disable NAME...    Enable or disable berth@NAME.service at boot\n"
 	       "  pause|resume NAME...      Freeze or thaw all processes of machines\n"
 	       "  shell [USER@]NAME [CMD...] Run a command or shell in a machine, returning its status\n\n"
+	       "Image commands:\n"
+	       "  list-images               List images in the image directories\n"
+	       "  remove NAME...            Remove images (not while a machine runs from one)\n\n"
+	       "Import and export:\n"
+	       "  import-tar FILE|- [NAME]  Import a tar archive (.tar, .tar.xz) as image NAME\n"
+	       "  import-raw FILE|- [NAME]  Import a raw disk image (.raw, .raw.xz) as NAME.raw\n"
+	       "  export-tar NAME [FILE]    Export a directory image as a tar archive (.xz: compressed)\n"
+	       "  export-raw NAME [FILE]    Export a raw image (.xz: compressed)\n\n"
 	       "Options:\n"
 	       "  -h --help                 Show this help\n"
 	       "     --version              Show the version\n"
