@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fd-util.h"
 #include "fileio.h"
 #include "macro.h"
 
@@ -67,22 +68,11 @@ int read_one_line_file(const char *path, char **ret) {
 
 int write_file_at(int dir_fd, const char *path, const void *data, size_t size, mode_t mode) {
 	_cleanup_close_ int fd = -EBADF;
-	const char *p = data;
 
 	fd = openat(dir_fd, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, mode);
 	if (fd < 0)
 		return -errno;
-	while (size > 0) {
-		ssize_t n = write(fd, p, size);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		size -= n;
-	}
-	return 0;
+	return loop_write(fd, data, size);
 }
 
 int write_string_file(const char *path, const char *s) {
