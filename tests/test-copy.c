@@ -370,6 +370,12 @@ static int test_bad_arguments(void) {
 	ASSERT_ERR(copy_tree(src, deep, 0, NULL), -ENOENT);
 	ls = list_dir(base_fd, ".");
 	ASSERT_STREQ(ls, "file,src");
+	/* With COPY_FILE, a file is copied as a file, and an existing one is not replaced. */
+	ASSERT_OK(copy_tree(file, dst, COPY_FILE, NULL));
+	ASSERT_ERR(copy_tree(file, dst, COPY_FILE, NULL), -EEXIST);
+	free(ls);
+	ls = list_dir(base_fd, ".");
+	ASSERT_STREQ(ls, "dst,file,src");
 	return 0;
 }
 

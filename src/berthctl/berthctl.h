@@ -57,5 +57,9 @@ int verb_import_raw(int argc, char *argv[]);
 int verb_export_tar(int argc, char *argv[]);
 int verb_export_raw(int argc, char *argv[]);
 
+/* copy-verbs.c */
+int verb_copy_to(int argc, char *argv[]);
+int verb_copy_from(int argc, char *argv[]);
+
 /* Prints s as a JSON string, quoted and escaped. */
 void json_string(const char *s);

@@ -30,6 +30,8 @@ static const Verb verbs[] = {
 	{ "pause",     2, VERB_ANY, verb_pause },
 	{ "resume",    2, VERB_ANY, verb_pause },
 	{ "shell",     2, VERB_ANY, verb_shell },
+	{ "copy-to",   3, 4,        verb_copy_to },
+	{ "copy-from", 3, 4,        verb_copy_from },
 	{ "list-images", 1, 1,      verb_list_images },
 	{ "remove",    2, VERB_ANY, verb_remove },
 	{ "import-tar", 2, 3,       verb_import_tar },
@@ -52,7 +54,9 @@ static void help(void) {
 	       "  kill NAME...              Send a signal to machine processes\n"
 	       "  enable|disable NAME...    Enable or disable berth@NAME.service at boot\n"
 	       "  pause|resume NAME...      Freeze or thaw all processes of machines\n"
-	       "  shell [USER@]NAME [CMD...] Run a command or shell in a machine, returning its status\n\n"
+	       "  shell [USER@]NAME [CMD...] Run a command or shell in a machine, returning its status\n"
+	       "  copy-to NAME PATH [PATH]  Copy a file or directory from the host into a machine\n"
+	       "  copy-from NAME PATH [PATH] Copy a file or directory from a machine to the host\n\n"
 	       "Image commands:\n"
 	       "  list-images               List images in the image directories\n"
 	       "  remove NAME...            Remove images (not while a machine runs from one)\n\n"

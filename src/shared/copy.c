@@ -9,6 +9,7 @@
 #include <sys/xattr.h>
 
 #include "copy.h"
+#include "fd-util.h"
 #include "macro.h"
 
 /* Files with several links are copied once and linked again, so the copy has the same shape. */
@@ -92,8 +93,25 @@ static int copy_file_data(CopyContext *c, int src_fd, int dst_fd, const struct s
 			c->progress->bytes_done += st->st_size;
 		return 0;
 	}
-	for (;;) {
-		ssize_t n = copy_file_range(src_fd, NULL, dst_fd, NULL, 1 << 30, 0);
+	for (bool in_kernel = true;;) {
+		char buf[65536];
+		ssize_t n;
+		int r;
+
+		if (in_kernel) {
+			n = copy_file_range(src_fd, NULL, dst_fd, NULL, 1 << 30, 0);
+			/* Between file systems of different types the kernel will not: copy by hand. */
+			if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == EOPNOTSUPP || errno == ENOSYS)) {
+				in_kernel = false;
+				continue;
+			}
+		} else {
+			n = read(src_fd, buf, sizeof buf);
+			if (n > 0 && (r = loop_write(dst_fd, buf, (size_t) n)) < 0)
+				return r;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n < 0)
 			return -errno;
 		if (n == 0)
@@ -279,11 +297,13 @@ int copy_tree(const char *src, const char *dst, CopyFlags flags, CopyProgress *p
 	struct stat st;
 	int r;
 
-	src_fd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	src_fd = open(src, O_RDONLY | O_NOCTTY | O_CLOEXEC);
 	if (src_fd < 0)
 		return -errno;
 	if (fstat(src_fd, &st) < 0)
 		return -errno;
+	if (!S_ISDIR(st.st_mode) && !(S_ISREG(st.st_mode) && (flags & COPY_FILE)))
+		return -ENOTDIR;
 	parent_fd = open_parent(dst, &name);
 	if (parent_fd < 0)
 		return parent_fd;
@@ -291,8 +311,20 @@ int copy_tree(const char *src, const char *dst, CopyFlags flags, CopyProgress *p
 		return -EEXIST;
 	if (asprintf(&tmp_name, ".#%s.%d", name, (int) getpid()) < 0)
 		return -ENOMEM;
-	if (mkdirat(parent_fd, tmp_name, 0700) < 0)
+	if (S_ISDIR(st.st_mode) ? mkdirat(parent_fd, tmp_name, 0700) < 0
+				: (tmp_fd = openat(parent_fd, tmp_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+						   0600)) < 0)
 		return -errno;
+	if (S_ISREG(st.st_mode)) {
+		r = copy_file_data(&c, src_fd, tmp_fd, &st);
+		if (r >= 0)
+			r = copy_metadata(src_fd, tmp_fd, &st);
+		if (r >= 0 && renameat2(parent_fd, tmp_name, parent_fd, name, RENAME_NOREPLACE) < 0)
+			r = -errno;
+		if (r < 0)
+			(void) unlinkat(parent_fd, tmp_name, 0);
+		return r;
+	}
 	tmp_fd = openat(parent_fd, tmp_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (tmp_fd < 0)
 		r = -errno;

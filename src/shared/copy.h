@@ -6,13 +6,14 @@
 typedef enum CopyFlags {
 	COPY_REFLINK = 1 << 0,    /* share file extents (FICLONE) where the filesystem allows */
 	COPY_SAME_MOUNT = 1 << 1, /* don't descend into other mounts below the source */
+	COPY_FILE = 1 << 2,       /* src may be a regular file as well (else -ENOTDIR) */
 } CopyFlags;
 
 typedef struct CopyProgress {
 	uint64_t bytes_done;
 } CopyProgress;
 
-/* Copies the tree at src to the new path dst: ownership, modes, timestamps, xattrs, device nodes,
+/* Copies the tree (or with COPY_FILE the regular file) at src to the new path dst: ownership, modes, timestamps, xattrs, device nodes,
  * symlinks and hardlinks as they are. The copy is built under a hidden ".#" name next to dst and
  * renamed only when complete, so dst never exists half-made; on failure the partial copy is removed.
  * progress, when not NULL, is updated as bytes are copied. */

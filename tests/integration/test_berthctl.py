@@ -121,6 +121,45 @@ def test_pause_resume(berthctl, machine):
     assert "frozen 0" in (unified_cgroup_of(logind) / "cgroup.events").read_text()
 
 
+def test_copy_to_and_from(berthctl, machine, tmp_path):
+    """Files and trees go in and out; paths in the machine are the machine's, even through its
+    symlinks: an absolute symlink inside cannot make a copy write or read a host file."""
+    src = tmp_path / "tree"
+    (src / "sub").mkdir(parents=True)
+    (src / "sub" / "file").write_text("from the host\n")
+    os.chmod(src / "sub" / "file", 0o640)
+    (tmp_path / "single").write_text("one file\n")
+    assert ctl(berthctl, "copy-to", NAME, src, "/root/copied").returncode == 0
+    assert ctl(berthctl, "copy-to", NAME, tmp_path / "single", "/root/single").returncode == 0
+    r = ctl(berthctl, "shell", NAME, "/bin/sh", "-c", "cat /root/copied/sub/file /root/single; "
+            "stat -c %a /root/copied/sub/file")
+    assert r.stdout.split("\n")[:3] == ["from the host", "one file", "640"], r.stdout + r.stderr
+    r = ctl(berthctl, "copy-to", NAME, tmp_path / "single", "/root/single")
+    assert r.returncode == 1 and "exists in machine" in r.stderr
+
+    # Symlinks in the machine that point at the host's paths.
+    r = ctl(berthctl, "shell", NAME, "/bin/sh", "-c", "ln -s / /root/up && ln -s /etc/machine-id /root/id && "
+            "mkdir -p /root/etcdir && ln -s /etc /root/etclink")
+    assert r.returncode == 0, r.stderr
+    marker = f"bt-ctl-copy-{os.getpid()}"
+    assert ctl(berthctl, "copy-to", NAME, tmp_path / "single", f"/root/etclink/{marker}").returncode == 0
+    assert not Path(f"/etc/{marker}").exists()
+    r = ctl(berthctl, "shell", NAME, "/bin/cat", f"/etc/{marker}")
+    assert r.stdout == "one file\n", r.stderr
+    out = tmp_path / "machine-id-of-machine"
+    assert ctl(berthctl, "copy-from", NAME, "/root/id", out).returncode == 0
+    # The machine's /etc/machine-id, not the host's.
+    assert out.read_text() == ctl(berthctl, "shell", NAME, "/bin/cat", "/etc/machine-id").stdout
+    assert out.read_text() != Path("/etc/machine-id").read_text()
+    out = tmp_path / "copied-back"
+    assert ctl(berthctl, "copy-from", NAME, "/root/up/root/copied", out).returncode == 0
+    assert (out / "sub" / "file").read_text() == "from the host\n"
+    r = ctl(berthctl, "copy-from", NAME, "/no/such/path", tmp_path / "x")
+    assert r.returncode == 1 and "Failed to find '/no/such/path' in machine" in r.stderr
+    r = ctl(berthctl, "copy-to", "bt-no-such-machine", tmp_path / "single")
+    assert r.returncode == 1 and "No machine 'bt-no-such-machine'" in r.stderr
+
+
 def test_stop_makes_berth_exit_cleanly(berthctl, machine):
     record = machine_record(NAME)
     r = ctl(berthctl, "stop", NAME)
