@@ -18,8 +18,8 @@ function __berthctl_images
 end
 
 set -l machine_verbs status show stop poweroff reboot terminate kill pause resume shell copy-to copy-from
-set -l image_verbs remove export-tar export-raw start enable disable
-set -l verbs list $machine_verbs $image_verbs list-images import-tar import-raw
+set -l image_verbs remove clone rename read-only cat export-tar export-raw start enable disable
+set -l verbs list $machine_verbs $image_verbs list-images clean import-tar import-raw
 complete -c berthctl -f
 complete -c berthctl -n "not __fish_seen_subcommand_from $verbs" -a "$verbs"
 complete -c berthctl -n "__fish_seen_subcommand_from $machine_verbs" -a '(__berthctl_machines)'

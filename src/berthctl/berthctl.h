@@ -56,6 +56,11 @@ int verb_import_tar(int argc, char *argv[]);
 int verb_import_raw(int argc, char *argv[]);
 int verb_export_tar(int argc, char *argv[]);
 int verb_export_raw(int argc, char *argv[]);
+int verb_clone(int argc, char *argv[]);
+int verb_rename(int argc, char *argv[]);
+int verb_read_only(int argc, char *argv[]);
+int verb_clean(int argc, char *argv[]);
+int verb_cat(int argc, char *argv[]);
 
 /* copy-verbs.c */
 int verb_copy_to(int argc, char *argv[]);

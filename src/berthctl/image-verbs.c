@@ -5,10 +5,12 @@
 #include <inttypes.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -48,6 +50,14 @@ static void image_info_done(ImageInfo *i) {
 	free(i->os);
 }
 
+/* What read-only NAME sets on a directory image: the immutable flag of its top directory. */
+static bool directory_is_immutable(const char *path) {
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int flags = 0;
+
+	return fd >= 0 && ioctl(fd, FS_IOC_GETFLAGS, &flags) >= 0 && (flags & FS_IMMUTABLE_FL);
+}
+
 /* An image directory's entry as an image, or 0 when it is none (hidden, settings file, ...). */
 static int image_info_read(const char *dir, const char *entry, ImageInfo *ret) {
 	ImageInfo i = { .type = _IMAGE_TYPE_INVALID };
@@ -74,7 +84,7 @@ static int image_info_read(const char *dir, const char *entry, ImageInfo *ret) {
 		free(i.name);
 		return i.name ? 0 : -ENOMEM;
 	}
-	i.read_only = access(path, W_OK) < 0 || (i.type == IMAGE_DIRECTORY && !(st.st_mode & S_IWUSR));
+	i.read_only = i.type == IMAGE_RAW ? !(st.st_mode & 0222) : directory_is_immutable(path);
 	i.mtime = st.st_mtim;
 	if (i.type == IMAGE_DIRECTORY) {
 		_cleanup_strv_free_ char **fields = NULL;
@@ -222,6 +232,10 @@ int verb_remove(int argc, char *argv[]) {
 		if (machine_record_find_by_root(MACHINE_RECORD_DIR, path, &running) >= 0) {
 			log_error("Image '%s' is in use by the running machine '%s'", argv[k], running.name);
 			machine_record_done(&running);
+			return 1;
+		}
+		if (type == IMAGE_DIRECTORY ? directory_is_immutable(path) : access(path, W_OK) < 0) {
+			log_error("Image '%s' is read-only; make it writable first: read-only %s no", argv[k], argv[k]);
 			return 1;
 		}
 		base = strrchr(path, '/') + 1;

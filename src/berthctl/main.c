@@ -34,6 +34,11 @@ static const Verb verbs[] = {
 	{ "copy-from", 3, 4,        verb_copy_from },
 	{ "list-images", 1, 1,      verb_list_images },
 	{ "remove",    2, VERB_ANY, verb_remove },
+	{ "clone",     3, 3,        verb_clone },
+	{ "rename",    3, 3,        verb_rename },
+	{ "read-only", 2, 3,        verb_read_only },
+	{ "clean",     1, 1,        verb_clean },
+	{ "cat",       2, VERB_ANY, verb_cat },
 	{ "import-tar", 2, 3,       verb_import_tar },
 	{ "import-raw", 2, 3,       verb_import_raw },
 	{ "export-tar", 2, 3,       verb_export_tar },
@@ -59,7 +64,12 @@ static void help(void) {
 	       "  copy-from NAME PATH [PATH] Copy a file or directory from a machine to the host\n\n"
 	       "Image commands:\n"
 	       "  list-images               List images in the image directories\n"
-	       "  remove NAME...            Remove images (not while a machine runs from one)\n\n"
+	       "  remove NAME...            Remove images (not while a machine runs from one)\n"
+	       "  clone NAME NEW            Copy an image (sharing data where the file system can)\n"
+	       "  rename NAME NEW           Rename an image and its settings file\n"
+	       "  read-only NAME [BOOL]     Make an image read-only, or writable again\n"
+	       "  clean                     Remove hidden leftovers (.#*) in the image directories\n"
+	       "  cat NAME...               Show the settings file of images\n\n"
 	       "Import and export:\n"
 	       "  import-tar FILE|- [NAME]  Import a tar archive (.tar, .tar.xz) as image NAME\n"
 	       "  import-raw FILE|- [NAME]  Import a raw disk image (.raw, .raw.xz) as NAME.raw\n"

@@ -152,3 +152,52 @@ def test_bad_names(berthctl, tree_archive):
     r = ctl(berthctl, "export-tar", "bt-img-missing", "/tmp/bt-img-x.tar", check=False)
     assert r.returncode == 1 and b"No image 'bt-img-missing'" in r.stderr
     assert not Path("/tmp/bt-img-x.tar").exists()
+
+
+def small_image(name):
+    """A directory image with just an os-release, for the verbs that do not run it."""
+    root = MACHINES / name
+    (root / "etc").mkdir(parents=True)
+    (root / "etc/os-release").write_text('PRETTY_NAME="Tiny OS"\n')
+    (root / "etc/data").write_text("data\n")
+    return root
+
+
+def test_clone_rename_read_only_cat_clean(berthctl, name):
+    small_image(name)
+    (MACHINES / f"{name}.nspawn").write_text("[Exec]\nHostname=tiny\n")
+
+    ctl(berthctl, "clone", name, f"{name}-copy")
+    assert (MACHINES / f"{name}-copy/etc/data").read_text() == "data\n"
+    r = ctl(berthctl, "clone", name, f"{name}-copy", check=False)
+    assert r.returncode == 1 and b"exists already" in r.stderr
+
+    # rename takes the settings file along.
+    ctl(berthctl, "rename", name, f"{name}-new")
+    assert not (MACHINES / name).exists() and (MACHINES / f"{name}-new/etc/data").exists()
+    assert (MACHINES / f"{name}-new.nspawn").exists() and not (MACHINES / f"{name}.nspawn").exists()
+    out = ctl(berthctl, "cat", f"{name}-new").stdout.decode()
+    assert f"# {MACHINES}/{name}-new.nspawn (untrusted" in out and "Hostname=tiny" in out
+    r = ctl(berthctl, "cat", f"{name}-copy", check=False)
+    assert r.returncode == 1 and b"has no settings file" in r.stderr
+
+    # read-only: nothing can be added to the image; list-images says so; and back.
+    ctl(berthctl, "read-only", f"{name}-copy")
+    with pytest.raises(PermissionError):
+        (MACHINES / f"{name}-copy/new-file").write_text("x")
+    images = {i["name"]: i for i in json.loads(ctl(berthctl, "list-images", "--json").stdout)}
+    assert images[f"{name}-copy"]["read_only"] is True and images[f"{name}-new"]["read_only"] is False
+    assert images[f"{name}-new"]["os"] == "Tiny OS"
+    r = ctl(berthctl, "remove", f"{name}-copy", check=False)
+    assert r.returncode == 1 and b"is read-only" in r.stderr
+    ctl(berthctl, "read-only", f"{name}-copy", "no")
+    (MACHINES / f"{name}-copy/new-file").write_text("x")
+
+    # clean removes hidden leftovers, and nothing else.
+    (MACHINES / f".#{name}-leftover").mkdir()
+    ctl(berthctl, "clean")
+    assert not (MACHINES / f".#{name}-leftover").exists() and (MACHINES / f"{name}-new").exists()
+
+    ctl(berthctl, "remove", f"{name}-new", f"{name}-copy")
+    (MACHINES / f"{name}-new.nspawn").unlink()
+    assert leftovers() == []

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Image verbs that change images in place: clone, rename, read-only, clean; and cat of an image's
+ * settings file. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "berthctl.h"
+#include "copy.h"
+#include "fd-util.h"
+#include "fileio.h"
+#include "image-find.h"
+#include "log.h"
+#include "machine-record.h"
+#include "name-util.h"
+#include "nspawn-file.h"
+#include "parse-util.h"
+
+/* The image NAME: its path, type, and the directory it is in. Logs; 1 for "No image". */
+static int find(const char *name, ImageType *ret_type, char **ret_path, char **ret_dir) {
+	int r = image_find(name, NULL, ret_type, ret_path);
+
+	if (r == -EINVAL || r == -ENOENT) {
+		log_error(r == -EINVAL ? "Invalid image name '%s'" : "No image '%s'", name);
+		return 1;
+	}
+	if (r < 0)
+		return log_error_errno(r, "Failed to look up image '%s': %m", name);
+	*ret_dir = strndup(*ret_path, (size_t) (strrchr(*ret_path, '/') - *ret_path));
+	return *ret_dir ? 0 : log_error_errno(ENOMEM, "Out of memory");
+}
+
+static int refuse_if_running(const char *name, const char *path) {
+	MachineRecord running = {};
+
+	if (machine_record_find_by_root(MACHINE_RECORD_DIR, path, &running) < 0)
+		return 0;
+	log_error("Image '%s' is in use by the running machine '%s'", name, running.name);
+	machine_record_done(&running);
+	return 1;
+}
+
+static int valid_new_name(const char *name) {
+	if (machine_name_is_valid(name))
+		return 0;
+	log_error("Invalid image name '%s'", name);
+	return 1;
+}
+
+/* Directory images are read-only with the immutable flag on their top directory (nothing can be
+ * added, removed or renamed there), raw images without write permission, as machinectl does. */
+static int set_read_only(const char *path, ImageType type, bool ro) {
+	struct stat st;
+
+	if (type == IMAGE_RAW) {
+		if (stat(path, &st) < 0 || chmod(path, ro ? st.st_mode & ~0222 : st.st_mode | 0200) < 0)
+			return -errno;
+		return 0;
+	}
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int flags;
+
+	if (fd < 0 || ioctl(fd, FS_IOC_GETFLAGS, &flags) < 0)
+		return -errno;
+	flags = ro ? flags | FS_IMMUTABLE_FL : flags & ~FS_IMMUTABLE_FL;
+	return ioctl(fd, FS_IOC_SETFLAGS, &flags) < 0 ? -errno : 0;
+}
+
+int verb_read_only(int argc, char *argv[]) {
+	_cleanup_free_ char *path = NULL, *dir = NULL;
+	ImageType type;
+	int ro = argc > 2 ? parse_boolean(argv[2]) : 1, r;
+
+	if (ro < 0) {
+		log_error("Invalid boolean '%s' for read-only", argv[2]);
+		return 1;
+	}
+	r = find(argv[1], &type, &path, &dir);
+	if (r != 0)
+		return r;
+	r = set_read_only(path, type, ro);
+	if (r < 0)
+		return log_error_errno(r, "Failed to make image '%s' %s: %m", argv[1], ro ? "read-only" : "writable");
+	return 0;
+}
+
+int verb_clone(int argc, char *argv[]) {
+	_cleanup_free_ char *path = NULL, *dir = NULL, *target = NULL;
+	ImageType type;
+	int r;
+
+	r = valid_new_name(argv[2]);
+	if (r != 0 || (r = find(argv[1], &type, &path, &dir)) != 0)
+		return r;
+	if (asprintf(&target, "%s/%s%s", dir, argv[2], type == IMAGE_RAW ? ".raw" : "") < 0)
+		return log_error_errno(ENOMEM, "Out of memory");
+	/* Shares the data where the file system can (reflinks); built aside and renamed when done. */
+	r = copy_tree(path, target, COPY_REFLINK | COPY_FILE | COPY_SAME_MOUNT, NULL);
+	if (r == -EEXIST) {
+		log_error("Image '%s' exists already", argv[2]);
+		return 1;
+	}
+	if (r < 0)
+		return log_error_errno(r, "Failed to clone image '%s' to '%s': %m", argv[1], argv[2]);
+	if (arg.read_only && (r = set_read_only(target, type, true)) < 0)
+		return log_error_errno(r, "Failed to make image '%s' read-only: %m", argv[2]);
+	return 0;
+}
+
+int verb_rename(int argc, char *argv[]) {
+	_cleanup_free_ char *path = NULL, *dir = NULL, *target = NULL, *settings = NULL, *new_settings = NULL;
+	ImageType type;
+	int r;
+
+	r = valid_new_name(argv[2]);
+	if (r != 0 || (r = find(argv[1], &type, &path, &dir)) != 0 || (r = refuse_if_running(argv[1], path)) != 0)
+		return r;
+	if (asprintf(&target, "%s/%s%s", dir, argv[2], type == IMAGE_RAW ? ".raw" : "") < 0 ||
+	    asprintf(&settings, "%s/%s" NSPAWN_FILE_SUFFIX, dir, argv[1]) < 0 ||
+	    asprintf(&new_settings, "%s/%s" NSPAWN_FILE_SUFFIX, dir, argv[2]) < 0)
+		return log_error_errno(ENOMEM, "Out of memory");
+	if (renameat2(AT_FDCWD, path, AT_FDCWD, target, RENAME_NOREPLACE) < 0) {
+		if (errno == EEXIST) {
+			log_error("Image '%s' exists already", argv[2]);
+			return 1;
+		}
+		return log_error_errno(errno, "Failed to rename image '%s': %m", argv[1]);
+	}
+	/* The settings file next to the image goes with it. */
+	if (renameat2(AT_FDCWD, settings, AT_FDCWD, new_settings, RENAME_NOREPLACE) < 0 && errno != ENOENT)
+		log_warning_errno(errno, "Failed to rename '%s' with its image: %m", settings);
+	return 0;
+}
+
+/* Hidden entries: what an interrupted import or clone of another program left. */
+int verb_clean(int argc, char *argv[]) {
+	for (const char *const *dir = image_search_path; *dir; dir++) {
+		_cleanup_close_ int dir_fd = open(*dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		DIR *d;
+		struct dirent *de;
+
+		if (dir_fd < 0)
+			continue;
+		d = fdopendir(fcntl(dir_fd, F_DUPFD_CLOEXEC, 3));
+		if (!d)
+			continue;
+		while ((de = readdir(d))) {
+			int r;
+			if (strncmp(de->d_name, ".#", 2) != 0)
+				continue;
+			r = rm_rf_at(dir_fd, de->d_name);
+			if (r < 0)
+				log_warning_errno(r, "Failed to remove '%s/%s': %m", *dir, de->d_name);
+			else if (!arg.quiet)
+				printf("Removed %s/%s\n", *dir, de->d_name);
+		}
+		closedir(d);
+	}
+	return 0;
+}
+
+int verb_cat(int argc, char *argv[]) {
+	for (int k = 1; k < argc; k++) {
+		_cleanup_free_ char *path = NULL, *dir = NULL, *settings = NULL, *text = NULL;
+		ImageType type;
+		bool trusted;
+		int r = find(argv[k], &type, &path, &dir);
+
+		if (r != 0)
+			return r;
+		r = nspawn_file_find(NULL, argv[k], path, &settings, &trusted);
+		if (r == -ENOENT) {
+			log_error("Image '%s' has no settings file", argv[k]);
+			return 1;
+		}
+		if (r < 0 || (r = read_full_file(settings, &text, NULL)) < 0)
+			return log_error_errno(r, "Failed to read the settings of '%s': %m", argv[k]);
+		printf("# %s%s\n%s", settings, trusted ? "" : " (untrusted: privileged settings are ignored)", text);
+	}
+	return 0;
+}
