@@ -48,6 +48,7 @@ int verb_pause(int argc, char *argv[]);
 int verb_start(int argc, char *argv[]);
 int verb_enable(int argc, char *argv[]);
 int verb_shell(int argc, char *argv[]);
+int verb_login(int argc, char *argv[]);
 
 /* Image verbs (image-verbs.c) */
 int verb_list_images(int argc, char *argv[]);

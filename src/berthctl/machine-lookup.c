@@ -3,12 +3,15 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "fd-util.h"
 #include "log.h"
 #include "machine-lookup.h"
 #include "name-util.h"
@@ -118,5 +121,57 @@ int machine_payload_cgroup(const MachineRecord *rec, char **ret) {
 			return log_error_errno(-ENOMEM, "Out of memory");
 	}
 	*ret = p;
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int flag;
+} namespaces[] = {
+	/* user first: the others are owned by it and can only be joined from inside it */
+	{ "user",   CLONE_NEWUSER },
+	{ "mnt",    CLONE_NEWNS },
+	{ "pid",    CLONE_NEWPID },
+	{ "uts",    CLONE_NEWUTS },
+	{ "ipc",    CLONE_NEWIPC },
+	{ "net",    CLONE_NEWNET },
+	{ "cgroup", CLONE_NEWCGROUP },
+};
+
+/* Joining a namespace we are already in fails for the user namespace, so only the ones that
+ * differ from ours go into the setns() mask. */
+static int namespaces_to_join(pid_t leader) {
+	int flags = 0;
+
+	for (size_t i = 0; i < ELEMENTSOF(namespaces); i++) {
+		char path[64];
+		struct stat ours, theirs;
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int) leader, namespaces[i].name);
+		if (stat(path, &theirs) < 0)
+			return -errno;
+		snprintf(path, sizeof(path), "/proc/self/ns/%s", namespaces[i].name);
+		if (stat(path, &ours) < 0)
+			return -errno;
+		if (ours.st_ino != theirs.st_ino || ours.st_dev != theirs.st_dev)
+			flags |= namespaces[i].flag;
+	}
+	return flags;
+}
+
+int machine_enter(const char *name) {
+	_cleanup_close_ int pidfd = -EBADF;
+	MachineRecord rec = {};
+	int r, flags;
+
+	r = machine_lookup(name, &rec);
+	if (r < 0)
+		return r;
+	pidfd = machine_open_leader(&rec);
+	flags = pidfd >= 0 ? namespaces_to_join(rec.leader) : pidfd;
+	machine_record_done(&rec);
+	if (flags < 0)
+		return pidfd < 0 ? pidfd : log_error_errno(flags, "Failed to inspect the machine's namespaces: %m");
+	if (flags != 0 && setns(pidfd, flags) < 0)
+		return log_error_errno(-errno, "Failed to enter the namespaces of machine '%s': %m", name);
 	return 0;
 }

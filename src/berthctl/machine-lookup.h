@@ -16,3 +16,7 @@ int machine_open_leader(const MachineRecord *rec);
 /* The cgroup holding the machine's processes only: berth keeps its supervisor in a sibling
  * "supervisor" group, which signals and the freezer must not reach. */
 int machine_payload_cgroup(const MachineRecord *rec, char **ret);
+
+/* Moves this process into the machine's namespaces (those that differ from ours, its user namespace
+ * first), through its leader's pidfd. A child forked afterwards is in its PID namespace. Logs. */
+int machine_enter(const char *name);

@@ -20,40 +20,6 @@
 #include "machine-lookup.h"
 #include "strv.h"
 
-static const struct {
-	const char *name;
-	int flag;
-} namespaces[] = {
-	/* user first: the others are owned by it and can only be joined from inside it */
-	{ "user",   CLONE_NEWUSER },
-	{ "mnt",    CLONE_NEWNS },
-	{ "pid",    CLONE_NEWPID },
-	{ "uts",    CLONE_NEWUTS },
-	{ "ipc",    CLONE_NEWIPC },
-	{ "net",    CLONE_NEWNET },
-	{ "cgroup", CLONE_NEWCGROUP },
-};
-
-/* Joining a namespace we are already in fails for the user namespace, so only the ones that
- * differ from ours go into the setns() mask. */
-static int namespaces_to_join(pid_t leader) {
-	int flags = 0;
-
-	for (size_t i = 0; i < ELEMENTSOF(namespaces); i++) {
-		char path[64];
-		struct stat ours, theirs;
-		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int) leader, namespaces[i].name);
-		if (stat(path, &theirs) < 0)
-			return -errno;
-		snprintf(path, sizeof(path), "/proc/self/ns/%s", namespaces[i].name);
-		if (stat(path, &ours) < 0)
-			return -errno;
-		if (ours.st_ino != theirs.st_ino || ours.st_dev != theirs.st_dev)
-			flags |= namespaces[i].flag;
-	}
-	return flags;
-}
-
 /* Looks user up in the machine's own /etc/passwd (we are in its mount namespace by now). NSS is
  * avoided on purpose: it would load the host's modules against the machine's files. */
 static int lookup_user(const char *user, struct passwd *ret, char **ret_buf) {
@@ -176,27 +142,16 @@ static int wait_child(pid_t pid) {
 
 int verb_shell(int argc, char *argv[]) {
 	_cleanup_free_ char *user = NULL;
-	_cleanup_close_ int pidfd = -EBADF;
 	const char *name;
-	MachineRecord rec = {};
-	int r, flags;
+	int r;
 	pid_t pid;
 
 	r = split_user_machine(argv[1], &user, &name);
 	if (r < 0)
 		return r;
-	r = machine_lookup(name, &rec);
+	r = machine_enter(name);
 	if (r < 0)
 		return r;
-	pidfd = machine_open_leader(&rec);
-	flags = pidfd >= 0 ? namespaces_to_join(rec.leader) : pidfd;
-	machine_record_done(&rec);
-	if (flags < 0)
-		return pidfd < 0 ? pidfd : log_error_errno(flags, "Failed to inspect the machine's namespaces: %m");
-	/* setns() moves this process; the child forked afterwards is the one that lands in the PID
-	 * namespace and can exec there. */
-	if (flags != 0 && setns(pidfd, flags) < 0)
-		return log_error_errno(-errno, "Failed to enter the namespaces of machine '%s': %m", name);
 	fflush(stdout);
 	pid = fork();
 	if (pid < 0)

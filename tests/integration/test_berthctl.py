@@ -3,6 +3,9 @@
 
 import json
 import os
+import pty
+import re
+import select
 import subprocess
 import time
 from pathlib import Path
@@ -158,6 +161,45 @@ def test_copy_to_and_from(berthctl, machine, tmp_path):
     assert r.returncode == 1 and "Failed to find '/no/such/path' in machine" in r.stderr
     r = ctl(berthctl, "copy-to", "bt-no-such-machine", tmp_path / "single")
     assert r.returncode == 1 and "No machine 'bt-no-such-machine'" in r.stderr
+
+
+def test_login_reaches_a_prompt(berthctl, machine):
+    """login on a terminal: the machine's login prompt, a root login without password (the test
+    tree has none), and ^]^]^] ends the session."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([str(berthctl), "login", NAME], stdin=slave, stdout=slave, stderr=slave,
+                            start_new_session=True)
+    os.close(slave)
+    seen = b""
+
+    def expect(pattern, timeout=30):
+        nonlocal seen
+        deadline = time.monotonic() + timeout
+        while not re.search(pattern, seen):
+            left = deadline - time.monotonic()
+            assert left > 0, f"no {pattern!r} within {timeout}s; got {seen[-500:]!r}"
+            if select.select([master], [], [], left)[0]:
+                try:
+                    seen += os.read(master, 4096)
+                except OSError:
+                    break
+        return seen
+
+    try:
+        expect(rb"Connected to machine " + NAME.encode())
+        expect(NAME.encode() + rb" login: ")
+        os.write(master, b"root\r")
+        expect(rb"root@" + NAME.encode() + rb":~# ")
+        os.write(master, b"echo in-$((6*7))-machine\r")
+        expect(rb"in-42-machine")
+        os.write(master, b"\x1d\x1d\x1d")
+        assert proc.wait(timeout=15) == 0
+        expect(rb"Connection to machine " + NAME.encode() + rb" terminated")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
 
 
 def test_stop_makes_berth_exit_cleanly(berthctl, machine):
