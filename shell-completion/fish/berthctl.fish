@@ -17,7 +17,7 @@ function __berthctl_images
     end
 end
 
-set -l machine_verbs status show stop poweroff reboot terminate kill pause resume shell login copy-to copy-from
+set -l machine_verbs status show stop poweroff reboot terminate kill pause resume shell login copy-to copy-from bind
 set -l image_verbs remove clone rename read-only cat export-tar export-raw start enable disable
 set -l verbs list $machine_verbs $image_verbs list-images clean import-tar import-raw
 complete -c berthctl -f

@@ -49,6 +49,7 @@ int verb_start(int argc, char *argv[]);
 int verb_enable(int argc, char *argv[]);
 int verb_shell(int argc, char *argv[]);
 int verb_login(int argc, char *argv[]);
+int verb_bind(int argc, char *argv[]);
 
 /* Image verbs (image-verbs.c) */
 int verb_list_images(int argc, char *argv[]);

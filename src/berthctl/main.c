@@ -31,6 +31,7 @@ static const Verb verbs[] = {
 	{ "resume",    2, VERB_ANY, verb_pause },
 	{ "shell",     2, VERB_ANY, verb_shell },
 	{ "login",     2, 2,        verb_login },
+	{ "bind",      3, 4,        verb_bind },
 	{ "copy-to",   3, 4,        verb_copy_to },
 	{ "copy-from", 3, 4,        verb_copy_from },
 	{ "list-images", 1, 1,      verb_list_images },
@@ -62,6 +63,7 @@ static void help(void) {
 	       "  pause|resume NAME...      Freeze or thaw all processes of machines\n"
 	       "  shell [USER@]NAME [CMD...] Run a command or shell in a machine, returning its status\n"
 	       "  login NAME                Get a login prompt in a machine\n"
+	       "  bind NAME PATH [PATH]     Bind mount a host path into a running machine\n"
 	       "  copy-to NAME PATH [PATH]  Copy a file or directory from the host into a machine\n"
 	       "  copy-from NAME PATH [PATH] Copy a file or directory from a machine to the host\n\n"
 	       "Image commands:\n"

@@ -202,6 +202,28 @@ def test_login_reaches_a_prompt(berthctl, machine):
         os.close(master)
 
 
+def test_bind_into_a_running_machine(berthctl, machine, tmp_path):
+    """bind: a host directory appears live in the machine; with --read-only the machine cannot
+    write to it; a missing target needs --mkdir."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    r = ctl(berthctl, "bind", NAME, shared, "/mnt/bt-shared")
+    assert r.returncode == 1 and "--mkdir creates it" in r.stderr
+    assert ctl(berthctl, "--mkdir", "bind", NAME, shared, "/mnt/bt-shared").returncode == 0
+    (shared / "from-host").write_text("live\n")
+    r = ctl(berthctl, "shell", NAME, "/bin/sh", "-c", "cat /mnt/bt-shared/from-host; echo back > /mnt/bt-shared/from-machine")
+    assert r.returncode == 0 and r.stdout == "live\n", r.stderr
+    assert (shared / "from-machine").read_text() == "back\n"
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    assert ctl(berthctl, "--mkdir", "--read-only", "bind", NAME, ro, "/mnt/bt-ro").returncode == 0
+    r = ctl(berthctl, "shell", NAME, "/bin/sh", "-c", "touch /mnt/bt-ro/x")
+    assert r.returncode != 0 and "Read-only file system" in r.stderr
+    assert not (ro / "x").exists()
+    # The host sees none of it: the mounts are the machine's.
+    assert not any("bt-shared" in line for line in open("/proc/self/mountinfo"))
+
+
 def test_stop_makes_berth_exit_cleanly(berthctl, machine):
     record = machine_record(NAME)
     r = ctl(berthctl, "stop", NAME)

@@ -20,7 +20,7 @@ COMP_LINE=$line COMP_POINT=${#line}
 read -ra COMP_WORDS <<< "$line"
 [[ $line == *" " ]] && COMP_WORDS+=("")
 COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
-_berth berth "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+"_${COMP_WORDS[0]}" "${COMP_WORDS[0]}" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
 printf '%s\n' "${COMPREPLY[@]}"
 '''
 
@@ -43,7 +43,7 @@ def need(program, path=None):
 
 def bash_complete(line):
     need("bash", "/usr/share/bash-completion/bash_completion")
-    r = subprocess.run(["bash", "-c", BASH_DRIVER, "bash", COMPLETIONS / "bash/berth", line],
+    r = subprocess.run(["bash", "-c", BASH_DRIVER, "bash", COMPLETIONS / "bash" / line.split()[0], line],
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 0, r.stderr
     return set(r.stdout.split())
@@ -51,7 +51,7 @@ def bash_complete(line):
 
 def fish_complete(line):
     need("fish")
-    script = f"source {COMPLETIONS / 'fish/berth.fish'}; complete -C {shlex_quote(line)}"
+    script = f"source {COMPLETIONS / 'fish' / (line.split()[0] + '.fish')}; complete -C {shlex_quote(line)}"
     r = subprocess.run(["fish", "-c", script], capture_output=True, text=True, timeout=30)
     assert r.returncode == 0, r.stderr
     return {row.split("\t")[0] for row in r.stdout.splitlines()}
@@ -84,6 +84,20 @@ def test_security_and_settings_values(complete):
     assert {"@swap", "~@swap"} <= values("berth --system-call-filter=") | values("berth --system-call-filter=~")
     assert "NOFILE=" in values("berth --rlimit=NO")
     assert {"x86", "x86-64"} <= values("berth --personality=")
+
+
+@pytest.mark.parametrize("complete", [bash_complete, fish_complete], ids=["bash", "fish"])
+def test_berthctl_verbs_options_and_names(complete, berthctl, machine):
+    # Every command berthctl --help lists is offered; image names after an image command, and only
+    # running machines after a machine command (the image directory is no running machine).
+    help_text = subprocess.run([berthctl, "--help"], capture_output=True, text=True, check=True).stdout
+    verbs = {word for line in help_text.splitlines() if line.startswith("  ") and not line.lstrip().startswith("-")
+             for word in line.split()[0].split("|")}
+    assert {"list", "bind", "copy-to", "import-tar"} <= verbs
+    assert verbs <= complete("berthctl ")
+    assert {"--read-only", "--mkdir", "--kill-whom"} <= {w.rstrip("=") for w in complete("berthctl --")}
+    assert machine in complete("berthctl clone ")
+    assert machine not in complete("berthctl bind ")
 
 
 @pytest.mark.parametrize("complete", [bash_complete, fish_complete], ids=["bash", "fish"])
