@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Finding running machines from the records berth writes; no daemon needed. */
+/* Finding running machines: from systemd-machined where it is reachable, and from the records
+ * berth writes, which need no daemon and also know berth's machines run with --register=no. */
 
 #include <dirent.h>
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include "fd-util.h"
 #include "log.h"
 #include "machine-lookup.h"
+#include "machined.h"
 #include "name-util.h"
 #include "process-util.h"
 
@@ -28,6 +30,11 @@ int machine_lookup(const char *name, MachineRecord *ret) {
 	if (!machine_name_is_valid(name))
 		return log_invalid("Invalid machine name '%s': expected 1-64 characters of "
 				   "[A-Za-z0-9._-], not starting with '-' or '.'", name);
+	if (machined_bus()) {
+		r = machined_get_machine(machined_bus(), name, ret);
+		if (r != -ENXIO)
+			return r;
+	}
 	r = machine_record_read(MACHINE_RECORD_DIR, name, &rec);
 	if (r == -ENOENT || (r >= 0 && !record_live(&rec))) {
 		machine_record_done(&rec);
@@ -49,17 +56,34 @@ static int record_cmp(const void *a, const void *b) {
 	return strcmp(((const MachineRecord *) a)->name, ((const MachineRecord *) b)->name);
 }
 
+static bool listed(const MachineRecord *recs, size_t n, const char *name) {
+	for (size_t i = 0; i < n; i++)
+		if (streq(recs[i].name, name))
+			return true;
+	return false;
+}
+
 int machine_list_all(MachineRecord **ret, size_t *ret_n) {
 	MachineRecord *recs = NULL;
-	size_t n = 0;
+	size_t n = 0, from_machined = 0;
 	DIR *d;
+	int r;
+
+	if (machined_bus()) {
+		r = machined_list_machines(machined_bus(), &recs, &n);
+		if (r < 0)
+			return r;
+		from_machined = n;
+	}
 
 	d = opendir(MACHINE_RECORD_DIR);
 	if (!d) {
-		if (errno != ENOENT)
+		if (errno != ENOENT) {
+			machine_records_free(recs, n);
 			return log_error_errno(-errno, "Failed to open '%s': %m", MACHINE_RECORD_DIR);
-		*ret = NULL;
-		*ret_n = 0;
+		}
+		*ret = recs;
+		*ret_n = n;
 		return 0;
 	}
 	for (struct dirent *de; (de = readdir(d));) {
@@ -68,7 +92,7 @@ int machine_list_all(MachineRecord **ret, size_t *ret_n) {
 			continue; /* also skips temporary files, which start with '.' */
 		if (machine_record_read(MACHINE_RECORD_DIR, de->d_name, &rec) < 0)
 			continue; /* removed while we looked */
-		if (!record_live(&rec)) {
+		if (!record_live(&rec) || listed(recs, from_machined, rec.name)) {
 			machine_record_done(&rec);
 			continue;
 		}

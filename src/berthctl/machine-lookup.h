@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "machine-record.h"
@@ -8,6 +9,10 @@
 /* Finds the running machine called name from berth's records under MACHINE_RECORD_DIR. Logs
  * "No machine 'x'" or a bad-name error itself and returns -ENXIO or -EINVAL. */
 int machine_lookup(const char *name, MachineRecord *ret);
+/* Whether systemd-machined told of the machine (it then has a class), so verbs may go through it. */
+static inline bool machine_known_to_machined(const MachineRecord *rec) {
+	return rec->class != NULL;
+}
 /* All live machines, sorted by name. */
 int machine_list_all(MachineRecord **ret, size_t *ret_n);
 void machine_records_free(MachineRecord *recs, size_t n);

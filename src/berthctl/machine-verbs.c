@@ -16,6 +16,7 @@
 #include "log.h"
 #include "machine-lookup.h"
 #include "os-release.h"
+#include "status-sections.h"
 #include "strv.h"
 
 /* A machine's facts as name/value pairs, in the order show prints them. */
@@ -68,8 +69,8 @@ static void machine_properties(const MachineRecord *rec, Property p[static N_PRO
 		strftime(ts, sizeof(ts), "%a %Y-%m-%d %H:%M:%S %Z", &tm);
 	p[0] = (Property) { "Name", strdup(rec->name) };
 	p[1] = (Property) { "Id", strdup(sd_id128_to_string(rec->id, id)) };
-	p[2] = (Property) { "Class", strdup("container") };
-	p[3] = (Property) { "Service", strdup("berth") };
+	p[2] = (Property) { "Class", strdup(rec->class ?: "container") };
+	p[3] = (Property) { "Service", strdup(rec->service ?: "berth") };
 	p[4] = (Property) { "Unit", strdup(rec->unit ?: "") };
 	p[5] = (Property) { "Leader", fmtstr("%d", (int) rec->leader) };
 	p[6] = (Property) { "RootDirectory", strdup(rec->root ?: "") };
@@ -105,7 +106,11 @@ int verb_list(int argc, char *argv[]) {
 			_cleanup_free_ char *os = machine_os(&recs[i], "ID"), *ver = machine_os(&recs[i], "VERSION_ID");
 			printf("%s{\"machine\":", i > 0 ? "," : "");
 			json_string(recs[i].name);
-			printf(",\"class\":\"container\",\"service\":\"berth\",\"os\":");
+			printf(",\"class\":");
+			json_string(recs[i].class ?: "container");
+			printf(",\"service\":");
+			json_string(recs[i].service ?: "berth");
+			printf(",\"os\":");
 			json_string(os);
 			printf(",\"version\":");
 			json_string(ver);
@@ -119,7 +124,8 @@ int verb_list(int argc, char *argv[]) {
 			printf("%-16s %-10s %-8s %-10s %-8s\n", "MACHINE", "CLASS", "SERVICE", "OS", "VERSION");
 		for (size_t i = 0; i < n; i++) {
 			_cleanup_free_ char *os = machine_os(&recs[i], "ID"), *ver = machine_os(&recs[i], "VERSION_ID");
-			printf("%-16s %-10s %-8s %-10s %-8s\n", recs[i].name, "container", "berth",
+			printf("%-16s %-10s %-8s %-10s %-8s\n", recs[i].name, recs[i].class ?: "container",
+			       recs[i].service ?: "berth",
 			       os ?: "-", ver ?: "-");
 		}
 		if (!arg.no_legend)
@@ -255,13 +261,15 @@ int verb_status(int argc, char *argv[]) {
 		printf("%s%s(%s)\n", i > 1 ? "\n" : "", rec.name, p[1].value);
 		printf("            Since: %s\n", p[8].value);
 		printf("           Leader: %d\n", (int) rec.leader);
-		printf("          Service: berth; class container\n");
+		printf("          Service: %s; class %s\n", p[3].value, p[2].value);
 		printf("             Root: %s\n", rec.root ?: "-");
 		if (rec.unit)
 			printf("             Unit: %s\n", rec.unit);
 		if (os)
 			printf("               OS: %s\n", os);
+		status_print_addresses(&rec);
 		print_processes(&rec);
+		status_print_journal(&rec, 10);
 		properties_done(p);
 		machine_record_done(&rec);
 	}

@@ -18,6 +18,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "machine-lookup.h"
+#include "machined.h"
 #include "name-util.h"
 #include "process-util.h"
 #include "strv.h"
@@ -26,6 +27,8 @@ static int signal_leader(const MachineRecord *rec, int sig) {
 	_cleanup_close_ int pidfd = -EBADF;
 	int r;
 
+	if (machine_known_to_machined(rec))
+		return machined_kill(machined_bus(), rec->name, "leader", sig);
 	pidfd = machine_open_leader(rec);
 	if (pidfd < 0)
 		return pidfd;
@@ -97,6 +100,9 @@ static int action_terminate(const MachineRecord *rec, const char *verb) {
 	_cleanup_free_ char *cg = NULL;
 	int r;
 
+	/* machined stops the machine's unit, berth included, as systemctl stop would. */
+	if (machine_known_to_machined(rec))
+		return machined_terminate(machined_bus(), rec->name);
 	r = machine_payload_cgroup(rec, &cg);
 	if (r < 0)
 		return r;
@@ -117,6 +123,10 @@ static int action_kill(const MachineRecord *rec, const char *verb) {
 
 	if (streq_ptr(arg.kill_whom, "leader"))
 		return signal_leader(rec, sig);
+	/* machined signals the whole unit, which for berth's machines holds berth itself: berth's
+	 * machines get the signal in their payload cgroup only, so berth goes on supervising. */
+	if (machine_known_to_machined(rec) && !streq(rec->service, "berth"))
+		return machined_kill(machined_bus(), rec->name, "all", sig);
 	r = machine_payload_cgroup(rec, &cg);
 	if (r < 0)
 		return r;

@@ -20,6 +20,8 @@ void machine_record_done(MachineRecord *r) {
 	free(r->root);
 	free(r->cgroup);
 	free(r->unit);
+	free(r->class);
+	free(r->service);
 	*r = (MachineRecord) {};
 }
 

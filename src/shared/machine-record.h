@@ -22,6 +22,10 @@ typedef struct MachineRecord {
 	pid_t leader;
 	uint64_t leader_start;
 	uint64_t start_usec; /* CLOCK_REALTIME */
+	/* Not in berth's records, whose machines are containers run by berth: filled by readers
+	 * that learn of machines elsewhere (berthctl asking systemd-machined). NULL: berth's. */
+	char *class;
+	char *service;
 } MachineRecord;
 
 void machine_record_done(MachineRecord *r);

@@ -225,7 +225,22 @@ def test_berthctl_against_the_unit(systemd_host):
     assert machines[GUEST]["os"] == "debian" and machines[GUEST]["leader"] == leader, machines
     status = host.check("berthctl", "status", GUEST)
     assert f"Unit: {UNIT}" in status and f"Leader: {leader}" in status, status
-    assert "Debian GNU/Linux 12" in status, status
+    assert "Debian GNU/Linux 12" in status and "Service: berth; class container" in status, status
+    # The guest's addresses (its own network namespace, loopback left out), as machinectl shows.
+    guest_addresses = wait_for("an address on host0", lambda: [
+        a["local"] for entry in json.loads(host.check("nsenter", "-t", str(leader), "-n", "ip", "-j", "addr",
+                                                      "show", "dev", "host0")) for a in entry["addr_info"]], host)
+    status = host.check("berthctl", "status", GUEST)
+    shown = re.findall(r"^ +(?:Address: +)?([0-9a-f.:]+)$", status.split("Address:", 1)[-1], re.M)
+    assert "Address:" in status and set(guest_addresses) <= set(shown), status
+    assert "127.0.0.1" not in status and "::1\n" not in status, status
+    # The latest lines of the unit's journal close the status: what the guest wrote on its console
+    # (berth's output), with the guest's terminal escapes taken out.
+    host.check("berthctl", "shell", GUEST, "/bin/sh", "-c", "printf 'marker-\\033[31mred\\n' >/dev/console")
+    status = wait_for("the console line in the journal", lambda: (lambda out: "marker-" in out and out)(
+        host.check("berthctl", "status", GUEST)), host, timeout=30)
+    assert re.search(r"^\w{3} [ \d]\d \d\d:\d\d:\d\d \S+ berth\[\d+\]: marker-red$", status, re.M), status
+    assert "\033" not in status, status
     for code in (0, 3, 42):
         r = host.run("berthctl", "shell", GUEST, "/bin/sh", "-c", f"exit {code}", check=False)
         assert r.returncode == code, r.stdout + r.stderr
@@ -240,12 +255,43 @@ def test_berthctl_against_the_unit(systemd_host):
     assert r.returncode == 1 and f"No machine '{GUEST}'" in r.stderr, r.stderr
 
 
-def test_unit_login_prompt(systemd_host):
-    """machinectl login reaches the guest's login prompt on a pty."""
+def test_berthctl_sees_machines_of_other_managers(systemd_host):
+    """With machined, berthctl works with every machine it knows, not only berth's: a machine
+    another manager registered is listed, shown and terminated through machined."""
+    host = systemd_host
+    name, unit = "foreign", "foreign-payload.service"
+    host.check("systemd-run", f"--unit={unit}", "--collect", "--quiet", "/bin/sleep", "600")
+    try:
+        pid = wait_for(f"{unit} to run", lambda: (lambda p: p != "0" and p)(
+            host.check("systemctl", "show", "-P", "MainPID", unit)), host, timeout=30)
+        host.check("busctl", "call", "org.freedesktop.machine1", "/org/freedesktop/machine1",
+                   "org.freedesktop.machine1.Manager", "RegisterMachine", "sayssus",
+                   name, "0", "other-manager", "container", pid, "/")
+        assert host.run("test", "-e", f"/run/berth/machines/{name}", check=False).returncode != 0
+        machines = {m["machine"]: m for m in json.loads(host.check("berthctl", "list", "--json"))}
+        assert machines[name]["service"] == "other-manager" and machines[name]["leader"] == int(pid), machines
+        status = host.check("berthctl", "status", name)
+        assert "Service: other-manager; class container" in status and f"Unit: {unit}" in status, status
+        assert f"Leader: {pid}" in status and "/bin/sleep 600" in status, status
+        shown = host.check("berthctl", "-p", "Unit", "--value", "show", name)
+        assert shown == unit, shown
+        host.check("berthctl", "terminate", name)
+        wait_for(f"{unit} to stop", lambda: unit_state(host, unit) != "active", host, timeout=30)
+        wait_for(f"machined to forget '{name}'", lambda: name not in machine_list(host), host, timeout=30)
+        r = host.run("berthctl", "status", name, check=False)
+        assert r.returncode == 1 and f"No machine '{name}'" in r.stderr, r.stderr
+    finally:
+        host.run("systemctl", "stop", unit, check=False)
+
+
+@pytest.mark.parametrize("tool", ["machinectl", "berthctl"])
+def test_unit_login_prompt(systemd_host, tool):
+    """machinectl login and berthctl login (through machined) reach the guest's login prompt on a
+    pty, and ^]^]^] ends them."""
     host = systemd_host
     start_guest(host)
     master, slave = pty.openpty()
-    proc = subprocess.Popen(["nsenter", "-t", str(host.leader), "-a", "machinectl", "login", GUEST],
+    proc = subprocess.Popen(["nsenter", "-t", str(host.leader), "-a", tool, "login", GUEST],
                             stdin=slave, stdout=slave, stderr=slave, start_new_session=True)
     os.close(slave)
     output = b""
@@ -262,7 +308,7 @@ def test_unit_login_prompt(systemd_host):
                 if b"login:" not in output and time.monotonic() > deadline - 50:
                     os.write(master, b"\n")
         assert re.search(rb"%s login:" % GUEST.encode(), output), output
-        # ^] three times within a second ends machinectl login.
+        # ^] three times within a second ends the login.
         os.write(master, b"\x1d\x1d\x1d")
         assert proc.wait(timeout=10) == 0
     finally:
@@ -447,6 +493,10 @@ def run_unregistered(host, name, *args, machined=True):
         assert props == {"ActiveState": "active", "Slice": "machine.slice", "Delegate": "yes"}, props
         if machined:
             assert name not in machine_list(host)
+        # berthctl finds it all the same, from berth's record.
+        listed = {m["machine"]: m for m in json.loads(host.check("berthctl", "list", "--json"))}
+        assert listed.get(name, {}).get("service") == "berth", listed
+        assert f"Unit: {scope}" in host.check("berthctl", "status", name)
         host.check("kill", "-TERM", host.check("sed", "-n", "s/^SUPERVISOR=//p", record))
         _, err = proc.communicate(timeout=30)
     finally:
