@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* shell: run a command (or a login shell) inside a running machine and return its exit status.
  * berthctl enters the machine's namespaces itself through the leader's pidfd, so the command is
- * our child and its status is ours to report. */
+ * our child and its status is ours to report. The command is born in the machine's cgroup, so it
+ * is counted, frozen and killed with the machine; on a terminal it gets a pseudo-terminal of the
+ * machine's own, relayed, so it never holds the user's terminal (no TIOCSTI into the host). */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <sched.h>
@@ -11,11 +14,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/sched.h>
+
+#include <systemd/sd-event.h>
 
 #include "berthctl.h"
+#include "console.h"
+#include "fd-util.h"
 #include "log.h"
 #include "machine-lookup.h"
 #include "strv.h"
@@ -124,39 +134,148 @@ static int split_user_machine(const char *spec, char **ret_user, const char **re
 	return *ret_user ? 0 : log_error_errno(-ENOMEM, "Out of memory");
 }
 
+static int exit_status(int code, int status) {
+	if (code == CLD_EXITED)
+		return status;
+	if (code == CLD_KILLED || code == CLD_DUMPED)
+		return 128 + status;
+	return EXIT_FAILURE;
+}
+
 static int wait_child(pid_t pid) {
-	int status;
+	siginfo_t si = {};
 
 	/* The terminal's ^C goes to the command, which shares our process group. */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);
-	while (waitpid(pid, &status, 0) < 0)
+	while (waitid(P_PID, pid, &si, WEXITED) < 0)
 		if (errno != EINTR)
 			return log_error_errno(-errno, "Failed to wait for the shell: %m");
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return EXIT_FAILURE;
+	return exit_status(si.si_code, si.si_status);
+}
+
+typedef struct Relay {
+	sd_event *event;
+	pid_t pid;
+	int status;
+} Relay;
+
+static int on_shell_exit(sd_event_source *s, const siginfo_t *si, void *userdata) {
+	Relay *relay = userdata;
+
+	relay->status = exit_status(si->si_code, si->si_status);
+	return sd_event_exit(relay->event, 0);
+}
+
+static void on_escape(void *userdata) {
+	Relay *relay = userdata;
+
+	/* ^]^]^]: the command loses its terminal, as when a terminal window is closed. */
+	(void) kill(relay->pid, SIGHUP);
+	(void) sd_event_exit(relay->event, 0);
+}
+
+/* Relays the pty until the command exits (then its last output is drained) or ^]^]^]. */
+static int relay_until_exit(pid_t pid, int master) {
+	_cleanup_(sd_event_unrefp) sd_event *e = NULL;
+	_cleanup_(console_freep) Console *console = NULL;
+	Relay relay = { .pid = pid, .status = -1 };
+	int r;
+
+	r = sd_event_new(&e);
+	relay.event = e;
+	if (r >= 0)
+		r = sd_event_add_child(e, NULL, pid, WEXITED, on_shell_exit, &relay);
+	if (r >= 0)
+		r = console_new(e, master, CONSOLE_FORWARD_INPUT | CONSOLE_FORWARD_OUTPUT, on_escape, &relay, &console);
+	if (r >= 0)
+		r = sd_event_loop(e);
+	if (r < 0) {
+		(void) kill(pid, SIGKILL);
+		return log_error_errno(r, "Failed to relay the shell's terminal: %m");
+	}
+	if (relay.status >= 0) {
+		(void) console_drain(console);
+		return relay.status;
+	}
+	return wait_child(pid);
+}
+
+/* The cgroup the command is born in: the machine's payload, or, when a service manager in the
+ * machine manages that (processes cannot sit beside enabled controllers), the init.scope of its
+ * own processes. -1 when there is none to join. */
+static int open_shell_cgroup(const MachineRecord *rec, int *ret_fallback) {
+	_cleanup_free_ char *cg = NULL, *scope = NULL;
+
+	*ret_fallback = -EBADF;
+	if (!rec->cgroup || machine_payload_cgroup(rec, &cg) < 0 || asprintf(&scope, "%s/init.scope", cg) < 0)
+		return -EBADF;
+	*ret_fallback = open(scope, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return open(cg, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+static pid_t fork_into_cgroup(int cgroup_fd) {
+	struct clone_args args = {
+		.flags = CLONE_INTO_CGROUP,
+		.exit_signal = SIGCHLD,
+		.cgroup = (uint64_t) cgroup_fd,
+	};
+
+	if (cgroup_fd < 0)
+		return -1;
+	return (pid_t) syscall(SYS_clone3, &args, sizeof args);
 }
 
 int verb_shell(int argc, char *argv[]) {
-	_cleanup_free_ char *user = NULL;
+	_cleanup_close_ int cgroup_fd = -EBADF, cgroup_fallback_fd = -EBADF, master = -EBADF;
+	_cleanup_free_ char *user = NULL, *slave = NULL;
+	MachineRecord rec = {};
+	bool tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
 	const char *name;
+	sigset_t chld;
 	int r;
 	pid_t pid;
 
 	r = split_user_machine(argv[1], &user, &name);
 	if (r < 0)
 		return r;
+	/* The cgroup is opened from the host's view, before entering the machine's mounts. */
+	r = machine_lookup(name, &rec);
+	if (r < 0)
+		return r;
+	cgroup_fd = open_shell_cgroup(&rec, &cgroup_fallback_fd);
+	machine_record_done(&rec);
 	r = machine_enter(name);
 	if (r < 0)
 		return r;
+	/* The machine's /dev/ptmx by now: a pty of its devpts, which the command can open. */
+	if (tty && (r = console_open_pty(&master, &slave)) < 0)
+		return log_error_errno(r, "Failed to allocate a pseudo-terminal in machine '%s': %m", name);
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, NULL);
 	fflush(stdout);
-	pid = fork();
+	fflush(stderr);
+	pid = fork_into_cgroup(cgroup_fd);
+	if (pid < 0)
+		pid = fork_into_cgroup(cgroup_fallback_fd);
+	if (pid < 0)
+		pid = fork();
 	if (pid < 0)
 		return log_error_errno(-errno, "Failed to fork: %m");
-	if (pid == 0)
+	if (pid == 0) {
+		sigprocmask(SIG_UNBLOCK, &chld, NULL);
+		if (tty) {
+			int fd;
+			if (setsid() < 0 || (fd = open(slave, O_RDWR | O_CLOEXEC)) < 0 || ioctl(fd, TIOCSCTTY, 0) < 0 ||
+			    dup2(fd, STDIN_FILENO) < 0 || dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDERR_FILENO) < 0) {
+				log_error_errno(-errno, "Failed to set up the shell's terminal: %m");
+				_exit(EXIT_FAILURE);
+			}
+		}
 		shell_child(user, argv + 2);
+	}
+	if (tty)
+		return relay_until_exit(pid, master);
 	return wait_child(pid);
 }

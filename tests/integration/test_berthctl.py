@@ -163,6 +163,60 @@ def test_copy_to_and_from(berthctl, machine, tmp_path):
     assert r.returncode == 1 and "No machine 'bt-no-such-machine'" in r.stderr
 
 
+def test_shell_runs_in_the_machine_cgroup(berthctl, machine):
+    """The command is born in the machine's cgroup: inside the machine's cgroup namespace its
+    cgroup is the machine's (no "/.." path out of it), and on the host it is below the machine's."""
+    r = ctl(berthctl, "shell", NAME, "/bin/sh", "-c", "cat /proc/self/cgroup")
+    assert r.returncode == 0, r.stderr
+    unified = [line for line in r.stdout.splitlines() if line.startswith("0::")]
+    assert unified and ".." not in unified[0], r.stdout
+    proc = subprocess.Popen([str(berthctl), "shell", NAME, "/bin/sleep", "31"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        def sleeper():
+            return [pid for pid, comm in machine_processes(NAME).items() if comm == "sleep" and
+                    Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[:2] == [b"/bin/sleep", b"31"]]
+        deadline = time.monotonic() + 10
+        while not sleeper():
+            assert time.monotonic() < deadline, "the shell's command is not among the machine's processes"
+            time.sleep(0.1)
+    finally:
+        proc.kill()
+        proc.wait()
+    # berthctl's child goes with the machine's processes, not with berthctl: stop it.
+    assert ctl(berthctl, "shell", NAME, "/usr/bin/pkill", "-x", "sleep").returncode == 0
+
+
+def test_shell_on_a_terminal_gets_a_pty_of_the_machine(berthctl, machine):
+    """On a terminal the command gets a pseudo-terminal of the machine's devpts, not the user's,
+    and its exit status still comes back."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([str(berthctl), "shell", NAME, "/bin/sh", "-c",
+                             # the terminal's file system is the machine's devpts instance
+                             'tty; [ "$(stat -L -c %d /proc/self/fd/0)" = "$(stat -c %d /dev/pts/ptmx)" ] '
+                             '&& echo in-machine-devpts; exit 7'],
+                            stdin=slave, stdout=slave, stderr=slave, start_new_session=True)
+    os.close(slave)
+    seen = b""
+    try:
+        deadline = time.monotonic() + 30
+        while proc.poll() is None or select.select([master], [], [], 0)[0]:
+            assert time.monotonic() < deadline, seen
+            if select.select([master], [], [], 0.2)[0]:
+                try:
+                    seen += os.read(master, 4096)
+                except OSError:
+                    break
+        assert proc.wait(timeout=10) == 7, seen
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+    text = seen.decode(errors="replace")
+    assert re.search(r"^/dev/pts/\d+\r?$", text, re.M) and "in-machine-devpts" in text, text
+
+
 def test_login_reaches_a_prompt(berthctl, machine):
     """login on a terminal: the machine's login prompt, a root login without password (the test
     tree has none), and ^]^]^] ends the session."""
