@@ -508,5 +508,45 @@ static int test_rm_rf_not_a_directory(void) {
 	return 0;
 }
 
-TESTS_MAIN(TEST_ENTRY(copy_tree), TEST_ENTRY(destination_exists), TEST_ENTRY(bad_arguments),
+/* Owners in the shifted range move by the offset, users and groups alike; others stay. */
+static int test_owner_shift(void) {
+	_cleanup_tmpdir_ char *base = tests_mkdtemp();
+	_cleanup_close_ int base_fd = -EBADF;
+	_cleanup_free_ char *src = NULL, *dst = NULL;
+	const CopyOwnerShift shift = { .from = 0, .to = 0x60000, .range = 65536 };
+	struct stat st;
+
+	ASSERT_NOT_NULL(base);
+	ASSERT_TRUE(is_root()); /* chown to other owners needs root: the suite runs as root */
+	ASSERT_SYS(base_fd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	ASSERT_SYS(mkdirat(base_fd, "src", 0755));
+	ASSERT_OK(tests_write_file(base_fd, "src/root", "r\n", 0644));
+	ASSERT_OK(tests_write_file(base_fd, "src/user", "u\n", 04755));
+	ASSERT_SYS(fchownat(base_fd, "src/user", 1000, 100, 0));
+	ASSERT_SYS(fchmodat(base_fd, "src/user", 04755, 0)); /* chown cleared it */
+	ASSERT_OK(tests_write_file(base_fd, "src/outside", "o\n", 0644));
+	ASSERT_SYS(fchownat(base_fd, "src/outside", 70000, 5, 0));
+	ASSERT_SYS(symlinkat("root", base_fd, "src/link"));
+	ASSERT_TRUE(asprintf(&src, "%s/src", base) >= 0);
+	ASSERT_TRUE(asprintf(&dst, "%s/dst", base) >= 0);
+	ASSERT_OK(copy_tree_shifted(src, dst, 0, NULL, &shift));
+
+	ASSERT_SYS(fstatat(base_fd, "dst", &st, 0));
+	ASSERT_EQ_U64(st.st_uid, 0x60000);
+	ASSERT_SYS(fstatat(base_fd, "dst/root", &st, 0));
+	ASSERT_EQ_U64(st.st_uid, 0x60000);
+	ASSERT_EQ_U64(st.st_gid, 0x60000);
+	ASSERT_SYS(fstatat(base_fd, "dst/user", &st, 0));
+	ASSERT_EQ_U64(st.st_uid, 0x60000 + 1000);
+	ASSERT_EQ_U64(st.st_gid, 0x60000 + 100);
+	ASSERT_EQ_U64(st.st_mode & 07777, 04755);
+	ASSERT_SYS(fstatat(base_fd, "dst/outside", &st, 0));
+	ASSERT_EQ_U64(st.st_uid, 70000);
+	ASSERT_EQ_U64(st.st_gid, 0x60000 + 5);
+	ASSERT_SYS(fstatat(base_fd, "dst/link", &st, AT_SYMLINK_NOFOLLOW));
+	ASSERT_EQ_U64(st.st_uid, 0x60000);
+	return 0;
+}
+
+TESTS_MAIN(TEST_ENTRY(copy_tree), TEST_ENTRY(owner_shift), TEST_ENTRY(destination_exists), TEST_ENTRY(bad_arguments),
 	   TEST_ENTRY(failure_cleans_up), TEST_ENTRY(rm_rf), TEST_ENTRY(rm_rf_not_a_directory))

@@ -22,6 +22,7 @@ typedef struct HardLink {
 typedef struct CopyContext {
 	CopyFlags flags;
 	CopyProgress *progress;
+	const CopyOwnerShift *shift;
 	dev_t root_dev;
 	int dst_root_fd;
 	HardLink *links;
@@ -171,6 +172,17 @@ static int copy_node(int dst_dir, const char *name, const struct stat *st) {
 
 static int copy_dir_contents(CopyContext *c, int src_fd, int dst_fd, const char *rel);
 
+static void shift_owner(const CopyContext *c, struct stat *st) {
+	const CopyOwnerShift *s = c->shift;
+
+	if (!s)
+		return;
+	if (st->st_uid >= s->from && st->st_uid - s->from < s->range)
+		st->st_uid = st->st_uid - s->from + s->to;
+	if (st->st_gid >= s->from && st->st_gid - s->from < s->range)
+		st->st_gid = st->st_gid - s->from + s->to;
+}
+
 static int copy_entry(CopyContext *c, int src_dir, int dst_dir, const char *name, const char *rel) {
 	_cleanup_free_ char *path = NULL;
 	struct stat st;
@@ -178,6 +190,7 @@ static int copy_entry(CopyContext *c, int src_dir, int dst_dir, const char *name
 
 	if (fstatat(src_dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
+	shift_owner(c, &st);
 	if (asprintf(&path, "%s%s%s", rel, *rel ? "/" : "", name) < 0)
 		return -ENOMEM;
 
@@ -291,9 +304,14 @@ static int open_parent(const char *path, char **ret_name) {
 }
 
 int copy_tree(const char *src, const char *dst, CopyFlags flags, CopyProgress *progress) {
+	return copy_tree_shifted(src, dst, flags, progress, NULL);
+}
+
+int copy_tree_shifted(const char *src, const char *dst, CopyFlags flags, CopyProgress *progress,
+		      const CopyOwnerShift *shift) {
 	_cleanup_close_ int src_fd = -EBADF, parent_fd = -EBADF, tmp_fd = -EBADF;
 	_cleanup_free_ char *name = NULL, *tmp_name = NULL;
-	CopyContext c = { .flags = flags, .progress = progress };
+	CopyContext c = { .flags = flags, .progress = progress, .shift = shift };
 	struct stat st;
 	int r;
 
@@ -302,6 +320,7 @@ int copy_tree(const char *src, const char *dst, CopyFlags flags, CopyProgress *p
 		return -errno;
 	if (fstat(src_fd, &st) < 0)
 		return -errno;
+	shift_owner(&c, &st);
 	if (!S_ISDIR(st.st_mode) && !(S_ISREG(st.st_mode) && (flags & COPY_FILE)))
 		return -ENOTDIR;
 	parent_fd = open_parent(dst, &name);

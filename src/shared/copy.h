@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdint.h>
+#include <sys/types.h>
 
 typedef enum CopyFlags {
 	COPY_REFLINK = 1 << 0,    /* share file extents (FICLONE) where the filesystem allows */
@@ -18,6 +19,16 @@ typedef struct CopyProgress {
  * renamed only when complete, so dst never exists half-made; on failure the partial copy is removed.
  * progress, when not NULL, is updated as bytes are copied. */
 int copy_tree(const char *src, const char *dst, CopyFlags flags, CopyProgress *progress);
+
+/* Owners (users and groups) from+N, N < range, become to+N in the copy; others are kept. Used to
+ * copy files into or out of a machine with a user namespace of its own. */
+typedef struct CopyOwnerShift {
+	uid_t from, to, range;
+} CopyOwnerShift;
+
+/* copy_tree() with the owners shifted (shift NULL: as they are). */
+int copy_tree_shifted(const char *src, const char *dst, CopyFlags flags, CopyProgress *progress,
+		      const CopyOwnerShift *shift);
 
 /* Removes name below dir_fd and everything under it, never following symlinks or crossing into
  * other mounts. */

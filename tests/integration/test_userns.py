@@ -144,6 +144,47 @@ def test_map_leaves_the_owners_on_disk(copied_tree, run_berth):
     (tree / "root/made-inside").unlink()
 
 
+def test_berthctl_copies_shift_owners(berth, berthctl, copied_tree, tmp_path):
+    """berthctl copy-to into a machine with its own user namespace (an id-mapped tree): the host's
+    owners become the machine's (root's file is the machine root's, UID 1000's stays 1000 inside),
+    new parent directories are the machine root's, and copy-from moves them back."""
+    tree, _ = copied_tree
+    name = "bt-userns-copy"
+    src = tmp_path / "from-host"
+    src.mkdir()
+    (src / "by-root").write_text("r\n")
+    (src / "by-user").write_text("u\n")
+    os.chown(src / "by-user", 1000, 1000)
+    proc = subprocess.Popen([berth, "-q", "-D", tree, "-U", "-M", name, "--console=pipe", "/bin/sleep", "120"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 20
+        while not (machine_record(name) or {}).get("LEADER", "0") != "0":
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.05)
+        r = subprocess.run([berthctl, "copy-to", name, src, "/srv/new/copied"], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        r = subprocess.run([berthctl, "shell", name, "/usr/bin/stat", "-c", "%n %u:%g", "/srv/new",
+                            "/srv/new/copied", "/srv/new/copied/by-root", "/srv/new/copied/by-user"],
+                           capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.splitlines() == ["/srv/new 0:0", "/srv/new/copied 0:0", "/srv/new/copied/by-root 0:0",
+                                         "/srv/new/copied/by-user 1000:1000"], r.stdout
+        subprocess.run([berthctl, "shell", name, "/bin/sh", "-c", "echo m > /srv/new/made; chown 1000:1000 /srv/new/made"],
+                       check=True)
+        r = subprocess.run([berthctl, "copy-from", name, "/srv/new", tmp_path / "back"], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        got = {p.name: (p.stat().st_uid, p.stat().st_gid) for p in (tmp_path / "back").rglob("*")}
+        assert got == {"copied": (0, 0), "by-root": (0, 0), "by-user": (1000, 1000), "made": (1000, 1000)}, got
+    finally:
+        proc.kill()
+        proc.communicate()
+    # The tree is id-mapped: on disk, the owners are the machine's own.
+    assert (tree / "srv/new/copied/by-root").stat().st_uid == 0
+    assert (tree / "srv/new/copied/by-user").stat().st_uid == 1000
+    shutil.rmtree(tree / "srv/new")
+
+
 def test_boot_with_a_mapped_tree(berth, pristine_tree):
     """-b -U on a tree owned by the host's root: systemd runs in the user namespace over the
     id-mapped tree and reaches running."""
