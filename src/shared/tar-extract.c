@@ -208,10 +208,12 @@ static int pax_record(TarPending *p, const char *key, size_t klen, const char *v
 		uint64_t m;
 		if (vlen > 0 && v[0] == '-')
 			return 0; /* before 1970: keep the header's */
-		p->have_mtime = true;
 		int r = pax_number(v, vlen, &m);
+		if (r < 0)
+			return r;
+		p->have_mtime = true;
 		p->mtime = (int64_t) MIN(m, (uint64_t) INT64_MAX);
-		return r;
+		return 0;
 	}
 	if (klen > 12 && memcmp(key, "SCHILY.xattr.", 13) == 0)
 		return pax_xattr_add(p, key + 13, klen - 13, v, vlen);
@@ -426,7 +428,7 @@ static int apply_meta(TarExtract *t, int parent_fd, const char *base, const TarE
 		apply_xattrs(parent_fd, base, p);
 	if (e->type != '2' && fchmodat(parent_fd, base, e->mode & 07777, 0) < 0)
 		return -errno;
-	/* A directory's time is changed again by its later entries; files and links keep theirs. */
+	/* A directory's time is set at the end (DirTimes); files and links keep theirs now. */
 	if (e->type != '5' && utimensat(parent_fd, base, ts, AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
 	return 0;
@@ -486,7 +488,52 @@ static int entry_fill(TarEntry *e, const TarHeader *h, const TarPending *p) {
 	return 0;
 }
 
-static int entry_extract(TarExtract *t, int dir_fd, TarEntry *e, const TarPending *p) {
+/* Directories get their times once everything in them is made: each entry made inside one changes
+ * its modification time again. */
+typedef struct DirTimes {
+	struct DirTime {
+		char *path;
+		int64_t mtime;
+	} *items;
+	size_t n;
+} DirTimes;
+
+static int dir_times_add(DirTimes *d, const char *path, int64_t mtime) {
+	struct DirTime *items = realloc(d->items, (d->n + 1) * sizeof(*items));
+	char *copy = strdup(path);
+
+	if (items)
+		d->items = items;
+	if (!items || !copy) {
+		free(copy);
+		return -ENOMEM;
+	}
+	d->items[d->n++] = (struct DirTime) { copy, mtime };
+	return 0;
+}
+
+static int dir_times_apply(DirTimes *d, int dir_fd) {
+	for (size_t i = 0; i < d->n; i++) {
+		struct timespec ts[2] = { { .tv_nsec = UTIME_OMIT }, { .tv_sec = d->items[i].mtime } };
+		_cleanup_close_ int parent_fd = -EBADF;
+		const char *base;
+
+		parent_fd = open_parent(dir_fd, d->items[i].path, &base);
+		if (parent_fd < 0)
+			return parent_fd;
+		if (utimensat(parent_fd, base, ts, AT_SYMLINK_NOFOLLOW) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+static void dir_times_done(DirTimes *d) {
+	for (size_t i = 0; i < d->n; i++)
+		free(d->items[i].path);
+	free(d->items);
+}
+
+static int entry_extract(TarExtract *t, int dir_fd, TarEntry *e, const TarPending *p, DirTimes *dirs) {
 	_cleanup_close_ int parent_fd = -EBADF;
 	const char *base;
 	int r;
@@ -501,14 +548,16 @@ static int entry_extract(TarExtract *t, int dir_fd, TarEntry *e, const TarPendin
 	if (parent_fd < 0)
 		return parent_fd;
 	r = make_node(t, dir_fd, parent_fd, base, e);
-	if (r < 0)
-		return r;
-	return apply_meta(t, parent_fd, base, e, p);
+	if (r >= 0)
+		r = apply_meta(t, parent_fd, base, e, p);
+	if (r >= 0 && e->type == '5')
+		r = dir_times_add(dirs, e->path, e->mtime);
+	return r;
 }
 
 /* Handles one header: a metadata record fills pending, a real entry is created. Returns 1 at the
  * end of the archive. */
-static int tar_step(TarExtract *t, int dir_fd, TarPending *p) {
+static int tar_step(TarExtract *t, int dir_fd, TarPending *p, DirTimes *dirs) {
 	TarHeader h;
 	TarEntry e = {};
 	uint64_t size;
@@ -540,7 +589,7 @@ static int tar_step(TarExtract *t, int dir_fd, TarPending *p) {
 
 	r = entry_fill(&e, &h, p);
 	if (r >= 0)
-		r = entry_extract(t, dir_fd, &e, p);
+		r = entry_extract(t, dir_fd, &e, p, dirs);
 	if (r < 0) {
 		free(t->bad_entry);
 		t->bad_entry = e.path ? TAKE_PTR(e.path) : field_dup(h.name, sizeof h.name);
@@ -553,14 +602,18 @@ static int tar_step(TarExtract *t, int dir_fd, TarPending *p) {
 
 int tar_extract(int dir_fd, TarExtract *t) {
 	TarPending p = {};
+	DirTimes dirs = {};
 	int r;
 
 	t->bad_entry = mfree(t->bad_entry);
 	for (;;) {
-		r = tar_step(t, dir_fd, &p);
+		r = tar_step(t, dir_fd, &p, &dirs);
 		if (r != 0)
 			break;
 	}
+	if (r >= 0)
+		r = dir_times_apply(&dirs, dir_fd);
+	dir_times_done(&dirs);
 	pending_done(&p);
 	return r < 0 ? r : 0;
 }
