@@ -17,6 +17,7 @@
 #include "fd-util.h"
 #include "fileio.h"
 #include "image-find.h"
+#include "image-lookup.h"
 #include "log.h"
 #include "machine-record.h"
 #include "name-util.h"
@@ -25,14 +26,10 @@
 
 /* The image NAME: its path, type, and the directory it is in. Logs; 1 for "No image". */
 static int find(const char *name, ImageType *ret_type, char **ret_path, char **ret_dir) {
-	int r = image_find(name, NULL, ret_type, ret_path);
+	int r = image_lookup(name, ret_type, ret_path);
 
-	if (r == -EINVAL || r == -ENOENT) {
-		log_error(r == -EINVAL ? "Invalid image name '%s'" : "No image '%s'", name);
-		return 1;
-	}
-	if (r < 0)
-		return log_error_errno(r, "Failed to look up image '%s': %m", name);
+	if (r != 0)
+		return r;
 	*ret_dir = strndup(*ret_path, (size_t) (strrchr(*ret_path, '/') - *ret_path));
 	return *ret_dir ? 0 : log_error_errno(ENOMEM, "Out of memory");
 }

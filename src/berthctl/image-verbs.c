@@ -5,12 +5,10 @@
 #include <inttypes.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/fs.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -20,13 +18,13 @@
 #include "berthctl.h"
 #include "copy.h"
 #include "fd-util.h"
-#include "fileio.h"
 #include "image-find.h"
+#include "image-lookup.h"
+#include "image-os.h"
 #include "image-import.h"
 #include "log.h"
 #include "machine-record.h"
 #include "name-util.h"
-#include "os-release.h"
 #include "strv.h"
 #include "tar-write.h"
 #include "xz-util.h"
@@ -50,18 +48,10 @@ static void image_info_done(ImageInfo *i) {
 	free(i->os);
 }
 
-/* What read-only NAME sets on a directory image: the immutable flag of its top directory. */
-static bool directory_is_immutable(const char *path) {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	int flags = 0;
-
-	return fd >= 0 && ioctl(fd, FS_IOC_GETFLAGS, &flags) >= 0 && (flags & FS_IMMUTABLE_FL);
-}
-
 /* An image directory's entry as an image, or 0 when it is none (hidden, settings file, ...). */
 static int image_info_read(const char *dir, const char *entry, ImageInfo *ret) {
 	ImageInfo i = { .type = _IMAGE_TYPE_INVALID };
-	_cleanup_free_ char *path = NULL, *os_release = NULL;
+	_cleanup_free_ char *path = NULL;
 	size_t n = strlen(entry);
 	struct stat st;
 
@@ -84,19 +74,10 @@ static int image_info_read(const char *dir, const char *entry, ImageInfo *ret) {
 		free(i.name);
 		return i.name ? 0 : -ENOMEM;
 	}
-	i.read_only = i.type == IMAGE_RAW ? !(st.st_mode & 0222) : directory_is_immutable(path);
+	i.read_only = image_is_read_only(path, i.type);
 	i.mtime = st.st_mtim;
-	if (i.type == IMAGE_DIRECTORY) {
-		_cleanup_strv_free_ char **fields = NULL;
-		_cleanup_free_ char *etc = NULL, *usr = NULL;
-		if (asprintf(&etc, "%s/etc/os-release", path) >= 0 && read_full_file(etc, &os_release, NULL) < 0 &&
-		    asprintf(&usr, "%s/usr/lib/os-release", path) >= 0)
-			(void) read_full_file(usr, &os_release, NULL);
-		if (os_release && os_release_parse(os_release, &fields) >= 0) {
-			const char *pretty = strv_env_get(fields, "PRETTY_NAME");
-			i.os = pretty ? strdup(pretty) : NULL;
-		}
-	}
+	if (i.type == IMAGE_DIRECTORY)
+		(void) image_os_pretty_name(path, &i.os);
 	i.path = TAKE_PTR(path);
 	*ret = i;
 	return 1;
@@ -202,30 +183,13 @@ int verb_list_images(int argc, char *argv[]) {
 	return 0;
 }
 
-/* The image NAME, or "No image 'NAME'" (exit 1). */
-static int image_get(const char *name, ImageType *ret_type, char **ret_path) {
-	int r = image_find(name, NULL, ret_type, ret_path);
-
-	if (r == -EINVAL) {
-		log_error("Invalid image name '%s'", name);
-		return 1;
-	}
-	if (r == -ENOENT) {
-		log_error("No image '%s'", name);
-		return 1;
-	}
-	if (r < 0)
-		return log_error_errno(r, "Failed to look up image '%s': %m", name);
-	return 0;
-}
-
 int verb_remove(int argc, char *argv[]) {
 	for (int k = 1; k < argc; k++) {
 		_cleanup_free_ char *path = NULL, *dir = NULL;
 		MachineRecord running = {};
 		ImageType type;
 		const char *base;
-		int r = image_get(argv[k], &type, &path);
+		int r = image_lookup(argv[k], &type, &path);
 
 		if (r != 0)
 			return r;
@@ -234,7 +198,7 @@ int verb_remove(int argc, char *argv[]) {
 			machine_record_done(&running);
 			return 1;
 		}
-		if (type == IMAGE_DIRECTORY ? directory_is_immutable(path) : access(path, W_OK) < 0) {
+		if (image_is_read_only(path, type)) {
 			log_error("Image '%s' is read-only; make it writable first: read-only %s no", argv[k], argv[k]);
 			return 1;
 		}
@@ -423,7 +387,7 @@ static int verb_export(int argc, char *argv[], bool raw) {
 	bool xz = wants_xz(file);
 	ImageType type;
 	XzWriter x;
-	int r = image_get(argv[1], &type, &path);
+	int r = image_lookup(argv[1], &type, &path);
 
 	if (r != 0)
 		return r;
