@@ -77,7 +77,7 @@ static int image_info_read(const char *dir, const char *entry, ImageInfo *ret) {
 	i.read_only = image_is_read_only(path, i.type);
 	i.mtime = st.st_mtim;
 	if (i.type == IMAGE_DIRECTORY)
-		(void) image_os_pretty_name(path, &i.os);
+		(void) image_os_pretty_name(path, IMAGE_DIRECTORY, &i.os);
 	i.path = TAKE_PTR(path);
 	*ret = i;
 	return 1;

@@ -35,6 +35,8 @@ static const Verb verbs[] = {
 	{ "copy-to",   3, 4,        verb_copy_to },
 	{ "copy-from", 3, 4,        verb_copy_from },
 	{ "list-images", 1, 1,      verb_list_images },
+	{ "image-status", 2, VERB_ANY, verb_image_status },
+	{ "show-image", 1, VERB_ANY, verb_show_image },
 	{ "remove",    2, VERB_ANY, verb_remove },
 	{ "clone",     3, 3,        verb_clone },
 	{ "rename",    3, 3,        verb_rename },
@@ -68,6 +70,8 @@ static void help(void) {
 	       "  copy-from NAME PATH [PATH] Copy a file or directory from a machine to the host\n\n"
 	       "Image commands:\n"
 	       "  list-images               List images in the image directories\n"
+	       "  image-status NAME...      Show image details\n"
+	       "  show-image [NAME...]      Show image properties, or the pool's\n"
 	       "  remove NAME...            Remove images (not while a machine runs from one)\n"
 	       "  clone NAME NEW            Copy an image (sharing data where the file system can)\n"
 	       "  rename NAME NEW           Rename an image and its settings file\n"

@@ -8,6 +8,7 @@ import os
 import secrets
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -95,3 +96,131 @@ def test_read_only_raw_image_is_not_removed(berthctl, name):
     ok(ctl(berthctl, "read-only", name, "no"))
     ok(ctl(berthctl, "remove", name))
     assert not raw.exists()
+
+
+# ---- image-status and show-image ----
+
+def status_fields(text):
+    """{label: value} of the lines of one image-status record."""
+    return dict(line.strip().split(": ", 1) for line in text.splitlines()[1:] if ": " in line)
+
+
+def props(text):
+    return dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
+
+
+def du_bytes(path):
+    return int(subprocess.run(["du", "-s", "-x", "--block-size=1", str(path)], capture_output=True, text=True,
+                              check=True).stdout.split()[0])
+
+
+def when(t):
+    return time.strftime("%a %Y-%m-%d %H:%M:%S %Z", time.localtime(t))
+
+
+def test_image_status_of_a_directory(berthctl, name):
+    root = small_image(name)
+    # The image's os-release is an absolute symlink: inside the image, not the host's file.
+    (root / "usr/lib/os-release").write_text('PRETTY_NAME="Tiny via usr"\n')
+    (root / "etc/os-release").unlink()
+    (root / "etc/os-release").symlink_to("/usr/lib/os-release")
+
+    out = ok(ctl(berthctl, "image-status", name)).stdout
+    assert out.splitlines()[0] == name
+    f = status_fields(out)
+    assert f["Type"] == "directory" and f["Path"] == str(root) and f["RO"] == "writable"
+    assert f["OS"] == "Tiny via usr"
+    assert f["Modified"] == when(root.stat().st_mtime)
+    assert "Created" in f and "Usage" in f
+
+    ok(ctl(berthctl, "read-only", name))
+    try:
+        assert status_fields(ok(ctl(berthctl, "image-status", name)).stdout)["RO"] == "read-only"
+        assert props(ok(ctl(berthctl, "show-image", name)).stdout)["ReadOnly"] == "yes"
+    finally:
+        ok(ctl(berthctl, "read-only", name, "no"))
+
+
+def test_show_image_properties(berthctl, name):
+    root = small_image(name)
+    out = ok(ctl(berthctl, "show-image", name)).stdout
+    p = props(out)
+    assert list(p) == ["Name", "Path", "Type", "ReadOnly", "CreationTimestamp", "ModificationTimestamp", "Usage"]
+    assert p["Name"] == name and p["Path"] == str(root) and p["Type"] == "directory" and p["ReadOnly"] == "no"
+    assert p["ModificationTimestamp"] == when(root.stat().st_mtime)
+    assert int(p["Usage"]) == du_bytes(root) and int(p["Usage"]) >= 300000
+
+    # -p and --value as show has them.
+    assert ok(ctl(berthctl, "show-image", name, "-p", "Usage", "--value")).stdout == f"{du_bytes(root)}\n"
+    assert ok(ctl(berthctl, "show-image", name, "-p", "Name", "-p", "Type")).stdout == \
+        f"Name={name}\nType=directory\n"
+    assert json.loads(ok(ctl(berthctl, "show-image", "--json", name)).stdout)[0]["Path"] == str(root)
+
+    # Without a name: the pool.
+    pool = props(ok(ctl(berthctl, "show-image")).stdout)
+    assert list(pool) == ["PoolPath", "PoolUsage"] and pool["PoolPath"] == str(MACHINES)
+    assert int(pool["PoolUsage"]) >= du_bytes(root)
+
+
+def test_unknown_and_invalid_images(berthctl, name):
+    small_image(name)
+    for verb in ("image-status", "show-image"):
+        r = ctl(berthctl, verb, "berth-test-none")
+        assert r.returncode == 1 and "No image 'berth-test-none'" in r.stderr
+        r = ctl(berthctl, verb, "bad/name")
+        assert r.returncode == 1 and "Invalid image name 'bad/name'" in r.stderr
+        # The images that are there are still shown; the exit status tells of the missing one.
+        r = ctl(berthctl, verb, name, "berth-test-none")
+        assert r.returncode == 1 and name in r.stdout
+
+
+def need_tools(*tools):
+    for tool in tools:
+        if not shutil.which(tool):
+            skip_or_fail(f"'{tool}' is missing: run tools/install-deps --test")
+
+
+def raw_image(path, tmp_path, usr_partition=False):
+    """A raw image whose os-release lives in /usr/lib: a bare ext4 file system, or a GPT disk with
+    a root and a /usr partition (then /etc/os-release points into the other partition)."""
+    need_tools("mkfs.ext4", "sfdisk")
+    root, usr = tmp_path / "root", tmp_path / "usr"
+    (root / "etc").mkdir(parents=True)
+    (root / "usr").mkdir()
+    (usr / "lib").mkdir(parents=True)
+    (root / "etc/os-release").symlink_to("../usr/lib/os-release")
+    if not usr_partition:
+        (root / "usr/lib").mkdir()
+        (root / "usr/lib/os-release").write_text('PRETTY_NAME="Raw Tiny"\n')
+        with open(path, "wb") as f:
+            f.truncate(8 << 20)
+        subprocess.run(["mkfs.ext4", "-q", "-F", "-d", root, path], check=True, capture_output=True)
+        return
+    (usr / "lib/os-release").write_text('PRETTY_NAME="Raw Split"\n')
+    with open(path, "wb") as f:
+        f.truncate(20 << 20)
+    table = ("label: gpt\nstart=2048, size=16384, type=4f68bce3-e8cd-4db1-96e7-fbcaf984b709\n"
+             "start=18432, size=16384, type=8484680c-9521-48c6-9c11-b0720656f69e\n")
+    subprocess.run(["sfdisk", "-q", path], input=table, text=True, check=True, capture_output=True)
+    for src, start in ((root, 2048), (usr, 18432)):
+        subprocess.run(["mkfs.ext4", "-q", "-F", "-E", f"offset={start * 512}", "-d", src, path, "8M"],
+                       check=True, capture_output=True)
+
+
+@pytest.mark.parametrize("usr_partition", [False, True], ids=["bare", "gpt-usr"])
+def test_image_status_of_a_raw_image(berthctl, name, tmp_path, usr_partition):
+    raw = MACHINES / f"{name}.raw"
+    raw_image(raw, tmp_path, usr_partition)
+    before = raw.read_bytes()
+    f = status_fields(ok(ctl(berthctl, "image-status", name)).stdout)
+    assert f["Type"] == "raw" and f["Path"] == str(raw) and f["RO"] == "writable"
+    assert f["OS"] == ("Raw Split" if usr_partition else "Raw Tiny")
+    assert raw.read_bytes() == before  # mounted read-only: not even a mount count written
+    assert props(ok(ctl(berthctl, "show-image", name)).stdout)["Type"] == "raw"
+
+    # A machine running from it writably holds an exclusive lock: its OS is not read then.
+    with open(raw, "rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        out = ok(ctl(berthctl, "image-status", name)).stdout
+    f = status_fields(out)
+    assert "OS" not in f and f["Type"] == "raw"
