@@ -18,7 +18,7 @@ function __berthctl_images
 end
 
 set -l machine_verbs status show stop poweroff reboot terminate kill pause resume shell login copy-to copy-from bind
-set -l image_verbs image-status show-image remove clone rename read-only cat export-tar export-raw start enable disable
+set -l image_verbs image-status show-image remove clone rename read-only cat edit export-tar export-raw start enable disable
 set -l verbs list $machine_verbs $image_verbs list-images clean import-tar import-raw
 complete -c berthctl -f
 complete -c berthctl -n "not __fish_seen_subcommand_from $verbs" -a "$verbs"

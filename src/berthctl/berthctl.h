@@ -64,6 +64,9 @@ int verb_read_only(int argc, char *argv[]);
 int verb_clean(int argc, char *argv[]);
 int verb_cat(int argc, char *argv[]);
 
+/* image-edit.c */
+int verb_edit(int argc, char *argv[]);
+
 /* image-status.c */
 int verb_image_status(int argc, char *argv[]);
 int verb_show_image(int argc, char *argv[]);

@@ -43,6 +43,7 @@ static const Verb verbs[] = {
 	{ "read-only", 2, 3,        verb_read_only },
 	{ "clean",     1, 1,        verb_clean },
 	{ "cat",       2, VERB_ANY, verb_cat },
+	{ "edit",      2, 2,        verb_edit },
 	{ "import-tar", 2, 3,       verb_import_tar },
 	{ "import-raw", 2, 3,       verb_import_raw },
 	{ "export-tar", 2, 3,       verb_export_tar },
@@ -77,7 +78,8 @@ static void help(void) {
 	       "  rename NAME NEW           Rename an image and its settings file\n"
 	       "  read-only NAME [BOOL]     Make an image read-only, or writable again\n"
 	       "  clean                     Remove hidden leftovers (.#*) in the image directories\n"
-	       "  cat NAME...               Show the settings file of images\n\n"
+	       "  cat NAME...               Show the settings file of images\n"
+	       "  edit NAME                 Edit the settings file of an image\n\n"
 	       "Import and export:\n"
 	       "  import-tar FILE|- [NAME]  Import a tar archive (.tar, .tar.xz) as image NAME\n"
 	       "  import-raw FILE|- [NAME]  Import a raw disk image (.raw, .raw.xz) as NAME.raw\n"

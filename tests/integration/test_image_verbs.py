@@ -36,9 +36,14 @@ def remove(path):
 
 @pytest.fixture(autouse=True)
 def machines_untouched():
-    """/var/lib/machines and the settings directories hold afterwards what they held before."""
+    """/var/lib/machines holds afterwards what it held before; a settings directory that edit made
+    is removed again."""
     before = entries()
+    made = [d for d in (NSPAWN_ETC, NSPAWN_RUN) if not d.exists()]
     yield
+    for d in made:
+        if d.exists():
+            d.rmdir()
     assert entries() == before
 
 
@@ -224,3 +229,110 @@ def test_image_status_of_a_raw_image(berthctl, name, tmp_path, usr_partition):
         out = ok(ctl(berthctl, "image-status", name)).stdout
     f = status_fields(out)
     assert "OS" not in f and f["Type"] == "raw"
+
+
+# ---- edit ----
+
+def editor(tmp_path, script, name="editor"):
+    """An editor: a shell script run with the file to edit as its last argument."""
+    path = tmp_path / name
+    path.write_text("#!/bin/sh\n" + script)
+    path.chmod(0o755)
+    return path
+
+
+def edit_env(**editors):
+    env = {k: v for k, v in os.environ.items() if k not in ("SYSTEMD_EDITOR", "EDITOR", "VISUAL")}
+    env.update({k: str(v) for k, v in editors.items()})
+    return env
+
+
+def no_copies_left():
+    return not NSPAWN_ETC.exists() or not [p for p in NSPAWN_ETC.iterdir() if p.name.startswith(".#")]
+
+
+def test_edit_starts_from_the_file_berth_reads_and_saves_to_etc(berthctl, name, tmp_path):
+    small_image(name)
+    beside = MACHINES / f"{name}.nspawn"
+    beside.write_text("[Exec]\nHostname=beside\n")
+    append = editor(tmp_path, 'printf "[Network]\\nPrivate=yes\\n" >> "$1"\n')
+
+    ok(ctl(berthctl, "edit", name, env=edit_env(EDITOR=append)))
+    assert (NSPAWN_ETC / f"{name}.nspawn").read_text() == "[Exec]\nHostname=beside\n[Network]\nPrivate=yes\n"
+    assert beside.read_text() == "[Exec]\nHostname=beside\n"
+    assert (NSPAWN_ETC / f"{name}.nspawn").stat().st_mode & 0o777 == 0o644
+    # berth reads the trusted file now: cat shows it.
+    assert f"# {NSPAWN_ETC}/{name}.nspawn\n" in ok(ctl(berthctl, "cat", name)).stdout
+
+    # Edited again, it starts from what /etc has.
+    ok(ctl(berthctl, "edit", name, env=edit_env(EDITOR=append)))
+    assert (NSPAWN_ETC / f"{name}.nspawn").read_text().count("Private=yes") == 2
+    assert no_copies_left()
+
+
+def test_edit_starts_from_run_or_from_nothing(berthctl, name, tmp_path):
+    small_image(name)
+    seen = tmp_path / "seen"
+    copy_out = editor(tmp_path, f'cat "$1" > {seen}; echo "[Exec]" >> "$1"\n')
+    ok(ctl(berthctl, "edit", name, env=edit_env(EDITOR=copy_out)))
+    assert seen.read_text() == ""
+    (NSPAWN_ETC / f"{name}.nspawn").unlink()
+
+    NSPAWN_RUN.mkdir(parents=True, exist_ok=True)
+    (NSPAWN_RUN / f"{name}.nspawn").write_text("[Files]\nReadOnly=yes\n")
+    ok(ctl(berthctl, "edit", name, env=edit_env(EDITOR=copy_out)))
+    assert seen.read_text() == "[Files]\nReadOnly=yes\n"
+    assert (NSPAWN_ETC / f"{name}.nspawn").read_text() == "[Files]\nReadOnly=yes\n[Exec]\n"
+
+
+def test_edit_keeps_the_file_when_the_edit_does_not_parse(berthctl, name, tmp_path):
+    small_image(name)
+    NSPAWN_ETC.mkdir(parents=True, exist_ok=True)
+    settings = NSPAWN_ETC / f"{name}.nspawn"
+    settings.write_text("[Exec]\nHostname=kept\n")
+    os.utime(settings, (1000000000, 1000000000))
+    bad = editor(tmp_path, 'printf "Boot=maybe\\n" >> "$1"\n')
+
+    r = ctl(berthctl, "edit", name, env=edit_env(EDITOR=bad))
+    assert r.returncode == 1
+    # The parser's message names the file and the line.
+    assert f"{settings}:3: Invalid value 'maybe' for Boot=" in r.stderr, r.stderr
+    assert "left as it was" in r.stderr
+    assert settings.read_text() == "[Exec]\nHostname=kept\n" and settings.stat().st_mtime == 1000000000
+    assert no_copies_left()
+
+
+def test_edit_keeps_the_file_when_the_editor_fails(berthctl, name, tmp_path):
+    small_image(name)
+    NSPAWN_ETC.mkdir(parents=True, exist_ok=True)
+    settings = NSPAWN_ETC / f"{name}.nspawn"
+    settings.write_text("[Exec]\nHostname=kept\n")
+    failing = editor(tmp_path, 'echo "[Exec]" > "$1"; exit 3\n')
+    r = ctl(berthctl, "edit", name, env=edit_env(EDITOR=failing))
+    assert r.returncode == 1 and "exit status 3" in r.stderr
+    assert settings.read_text() == "[Exec]\nHostname=kept\n"
+    assert no_copies_left()
+
+
+def test_edit_picks_the_editor(berthctl, name, tmp_path):
+    small_image(name)
+    log = tmp_path / "log"
+    first = editor(tmp_path, f'echo "systemd-editor $*" >> {log}; for f; do :; done; echo "[Exec]" >> "$f"\n',
+                   "first")
+    second = editor(tmp_path, f'echo "editor $*" >> {log}; echo "[Files]" >> "$1"\n', "second")
+    # $SYSTEMD_EDITOR wins over $EDITOR; a command's words are its arguments.
+    ok(ctl(berthctl, "edit", name, env=edit_env(SYSTEMD_EDITOR=f"{first} --wait", EDITOR=second)))
+    assert log.read_text().startswith(f"systemd-editor --wait {NSPAWN_ETC}/.#{name}.nspawn")
+    # One that does not exist is passed over.
+    log.unlink()
+    ok(ctl(berthctl, "edit", name, env=edit_env(SYSTEMD_EDITOR="/nonexistent/editor", VISUAL=second)))
+    assert log.read_text().startswith("editor ")
+    assert (NSPAWN_ETC / f"{name}.nspawn").read_text() == "[Exec]\n[Files]\n"
+
+
+def test_edit_of_no_image(berthctl, tmp_path):
+    marker = tmp_path / "ran"
+    ed = editor(tmp_path, f"touch {marker}\n")
+    r = ctl(berthctl, "edit", "berth-test-none", env=edit_env(EDITOR=ed))
+    assert r.returncode == 1 and "No image 'berth-test-none'" in r.stderr
+    assert not marker.exists() and not (NSPAWN_ETC / "berth-test-none.nspawn").exists()
