@@ -13,7 +13,7 @@ typedef struct BerthctlOptions {
 	bool read_only; /* --read-only: read-only binds and clones */
 	bool mkdir;     /* --mkdir: create a missing bind target */
 	bool now;       /* --now: start or stop as well when enabling or disabling */
-	bool all;       /* --all: also hidden entries */
+	bool all;       /* --all: clean removes unused writable images too */
 	bool value;     /* --value: show only property values */
 	char **property; /* -p: properties to show (strv) */
 	const char *kill_whom; /* --kill-whom=leader|all; NULL = verb default */

@@ -18,6 +18,7 @@
 #include "fileio.h"
 #include "image-find.h"
 #include "image-lookup.h"
+#include "locked-entry.h"
 #include "log.h"
 #include "machine-record.h"
 #include "name-util.h"
@@ -136,10 +137,49 @@ int verb_rename(int argc, char *argv[]) {
 	return 0;
 }
 
-/* Hidden entries: what an interrupted import or clone of another program left. */
+static void report_clean(const char *dir, const char *entry, int r) {
+	if (r == -ENOENT) /* gone meanwhile: renamed into place, or removed by someone else */
+		return;
+	if (r < 0 && r != -EBUSY)
+		log_warning_errno(r, "Failed to remove '%s/%s': %m", dir, entry);
+	else if (!arg.quiet)
+		printf(r < 0 ? "Kept %s/%s: in use\n" : "Removed %s/%s\n", dir, entry);
+}
+
+/* With --all: an image of the pool, unless it is read-only or a running machine uses it. */
+static void clean_image(int dir_fd, const char *dir, const char *entry) {
+	_cleanup_free_ char *name = NULL, *path = NULL;
+	MachineRecord running = {};
+	ImageType type;
+	struct stat st;
+
+	if (fstatat(dir_fd, entry, &st, AT_SYMLINK_NOFOLLOW) < 0 || image_from_entry(entry, &st, &type, &name) < 0)
+		return;
+	if (asprintf(&path, "%s/%s", dir, entry) < 0) {
+		log_error_errno(ENOMEM, "Out of memory");
+		return;
+	}
+	if (image_is_read_only(path, type)) {
+		if (!arg.quiet)
+			printf("Kept %s: read-only\n", path);
+		return;
+	}
+	if (machine_record_find_by_root(MACHINE_RECORD_DIR, path, &running) >= 0) {
+		if (!arg.quiet)
+			printf("Kept %s: in use by the running machine '%s'\n", path, running.name);
+		machine_record_done(&running);
+		return;
+	}
+	/* A machine that runs from the image holds its lock, whoever started it. */
+	report_clean(dir, entry, locked_entry_remove(dir_fd, entry));
+}
+
+/* Hidden entries are what an interrupted import or copy left; one still being built is locked by
+ * the process building it, and kept. With --all, the images of the pool go too. */
 int verb_clean(int argc, char *argv[]) {
 	for (const char *const *dir = image_search_path; *dir; dir++) {
 		_cleanup_close_ int dir_fd = open(*dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		bool pool = dir == image_search_path;
 		DIR *d;
 		struct dirent *de;
 
@@ -149,14 +189,10 @@ int verb_clean(int argc, char *argv[]) {
 		if (!d)
 			continue;
 		while ((de = readdir(d))) {
-			int r;
-			if (strncmp(de->d_name, ".#", 2) != 0)
-				continue;
-			r = rm_rf_at(dir_fd, de->d_name);
-			if (r < 0)
-				log_warning_errno(r, "Failed to remove '%s/%s': %m", *dir, de->d_name);
-			else if (!arg.quiet)
-				printf("Removed %s/%s\n", *dir, de->d_name);
+			if (strncmp(de->d_name, ".#", 2) == 0)
+				report_clean(*dir, de->d_name, locked_entry_remove(dir_fd, de->d_name));
+			else if (arg.all && pool)
+				clean_image(dir_fd, *dir, de->d_name);
 		}
 		closedir(d);
 	}

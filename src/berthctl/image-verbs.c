@@ -16,12 +16,12 @@
 #include <unistd.h>
 
 #include "berthctl.h"
-#include "copy.h"
 #include "fd-util.h"
 #include "image-find.h"
 #include "image-lookup.h"
 #include "image-os.h"
 #include "image-import.h"
+#include "locked-entry.h"
 #include "log.h"
 #include "machine-record.h"
 #include "name-util.h"
@@ -52,28 +52,18 @@ static void image_info_done(ImageInfo *i) {
 static int image_info_read(const char *dir, const char *entry, ImageInfo *ret) {
 	ImageInfo i = { .type = _IMAGE_TYPE_INVALID };
 	_cleanup_free_ char *path = NULL;
-	size_t n = strlen(entry);
 	struct stat st;
+	int r;
 
-	if (entry[0] == '.')
-		return 0;
 	if (asprintf(&path, "%s/%s", dir, entry) < 0)
 		return -ENOMEM;
 	if (lstat(path, &st) < 0)
 		return 0;
-	if (S_ISDIR(st.st_mode) && machine_name_is_valid(entry)) {
-		i.type = IMAGE_DIRECTORY;
-		i.name = strdup(entry);
-	} else if (S_ISREG(st.st_mode) && n > 4 && streq(entry + n - 4, ".raw")) {
-		i.type = IMAGE_RAW;
-		i.name = strndup(entry, n - 4);
+	r = image_from_entry(entry, &st, &i.type, &i.name);
+	if (r < 0)
+		return r == -ENOENT ? 0 : r;
+	if (i.type == IMAGE_RAW)
 		i.size = (uint64_t) st.st_size;
-	} else
-		return 0;
-	if (!i.name || !machine_name_is_valid(i.name)) {
-		free(i.name);
-		return i.name ? 0 : -ENOMEM;
-	}
 	i.read_only = image_is_read_only(path, i.type);
 	i.mtime = st.st_mtim;
 	if (i.type == IMAGE_DIRECTORY)
@@ -207,8 +197,15 @@ int verb_remove(int argc, char *argv[]) {
 		if (!dir)
 			return log_error_errno(ENOMEM, "Out of memory");
 		_cleanup_close_ int dir_fd = open(dir, O_DIRECTORY | O_PATH | O_CLOEXEC);
-		if (dir_fd < 0 || (r = rm_rf_at(dir_fd, base)) < 0)
-			return log_error_errno(dir_fd < 0 ? -errno : r, "Failed to remove image '%s': %m", argv[k]);
+		/* A machine running from it holds its lock, also one that has no record (a raw image's
+		 * record names where berth mounted it). */
+		r = dir_fd < 0 ? -errno : locked_entry_remove(dir_fd, base);
+		if (r == -EBUSY) {
+			log_error("Image '%s' is in use by a running machine", argv[k]);
+			return 1;
+		}
+		if (r < 0)
+			return log_error_errno(r, "Failed to remove image '%s': %m", argv[k]);
 	}
 	return 0;
 }
@@ -296,6 +293,8 @@ static int import_image(const char *file, const char *name, bool raw) {
 		r = raw ? image_import_raw(dir_fd, name, &imp) : image_import_tar(dir_fd, name, &imp);
 		if (r == -EEXIST)
 			log_error("Image '%s' exists already; use --force to replace it", name);
+		else if (r == -EBUSY)
+			log_error("Image '%s' is in use by a running machine, not replacing it", name);
 		else if (r == -EXDEV || r == -EBADMSG)
 			log_error("Refusing '%s': %s%s%s%s", file,
 				  r == -EXDEV ? "an entry would land outside the image" : "the archive is malformed",
@@ -325,11 +324,12 @@ static int import_image(const char *file, const char *name, bool raw) {
 			log_info("Imported '%s' as image '%s'", file, name);
 		return 0;
 	}
-	/* What the child made and left, interrupted: nothing of it stays. */
+	/* What the child made and left, interrupted: nothing of it stays. Another import of the name
+	 * may run beside: its entry is locked, and left alone. */
 	after = import_leftovers(dir_fd, name);
 	STRV_FOREACH(p, after)
 		if (!strv_contains(before, *p))
-			(void) rm_rf_at(dir_fd, *p);
+			(void) locked_entry_remove(dir_fd, *p);
 	if (status < 0)
 		log_error("Import of '%s' interrupted, nothing was left in %s", file, IMPORT_DIR);
 	return 1;

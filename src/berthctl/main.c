@@ -77,7 +77,7 @@ static void help(void) {
 	       "  clone NAME NEW            Copy an image (sharing data where the file system can)\n"
 	       "  rename NAME NEW           Rename an image and its settings file\n"
 	       "  read-only NAME [BOOL]     Make an image read-only, or writable again\n"
-	       "  clean                     Remove hidden leftovers (.#*) in the image directories\n"
+	       "  clean [--all]             Remove hidden leftovers (.#*), with --all unused images too\n"
 	       "  cat NAME...               Show the settings file of images\n"
 	       "  edit NAME                 Edit the settings file of an image\n\n"
 	       "Import and export:\n"
@@ -102,7 +102,7 @@ static void help(void) {
 	       "     --read-only            Read-only bind mounts and clones\n"
 	       "     --mkdir                Create a missing bind target\n"
 	       "     --force                Replace existing images\n"
-	       "  -a --all                  Include hidden entries\n",
+	       "  -a --all                  With clean, also remove unused writable images\n",
 	       program_invocation_short_name);
 }
 

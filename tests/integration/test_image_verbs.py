@@ -3,11 +3,14 @@
 # named berth-test-<random>; /var/lib/machines holds afterwards exactly what it held before.
 
 import fcntl
+import io
 import json
 import os
 import secrets
+import shlex
 import shutil
 import subprocess
+import tarfile
 import time
 from pathlib import Path
 
@@ -102,6 +105,23 @@ def test_read_only_raw_image_is_not_removed(berthctl, name):
     ok(ctl(berthctl, "remove", name))
     assert not raw.exists()
 
+
+
+def test_image_in_use_is_not_removed_or_replaced(berthctl, name):
+    """A machine running from a raw image holds its lock; its record names where berth mounted it,
+    not the image, so the lock is what tells."""
+    raw = MACHINES / f"{name}.raw"
+    raw.write_bytes(b"old" * 1000)
+    with open(raw, "rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        r = ctl(berthctl, "remove", name)
+        assert r.returncode == 1 and f"Image '{name}' is in use by a running machine" in r.stderr
+        r = ctl(berthctl, "--force", "import-raw", "-", name, input="new" * 1000)
+        assert r.returncode == 1 and f"Image '{name}' is in use by a running machine, not replacing it" in r.stderr
+    assert raw.read_bytes() == b"old" * 1000
+    assert [e for e in entries() if name in e] == [f"{name}.raw"]
+    ok(ctl(berthctl, "--force", "import-raw", "-", name, input="new" * 1000))
+    assert raw.read_bytes() == b"new" * 1000
 
 # ---- image-status and show-image ----
 
@@ -336,3 +356,124 @@ def test_edit_of_no_image(berthctl, tmp_path):
     r = ctl(berthctl, "edit", "berth-test-none", env=edit_env(EDITOR=ed))
     assert r.returncode == 1 and "No image 'berth-test-none'" in r.stderr
     assert not marker.exists() and not (NSPAWN_ETC / "berth-test-none.nspawn").exists()
+
+
+# ---- clean ----
+
+def in_pool(pool, vendor, *cmd):
+    """cmd, run in a mount namespace of its own in which pool is /var/lib/machines and vendor is
+    /usr/local/lib/machines: clean --all empties the real pool of everyone, so tests give it one of
+    their own."""
+    setup = (f"mount --bind {shlex.quote(str(pool))} /var/lib/machines && "
+             "mount -t tmpfs berth-test-vendor /usr/local/lib && mkdir /usr/local/lib/machines && "
+             f"mount --bind {shlex.quote(str(vendor))} /usr/local/lib/machines && exec \"$@\"")
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", setup, "sh", *map(str, cmd)]
+
+
+def in_namespace_of(pid, *cmd):
+    return ["nsenter", f"--mount=/proc/{pid}/ns/mnt", *map(str, cmd)]
+
+
+@pytest.fixture
+def pools(tmp_path):
+    pool, vendor = tmp_path / "pool", tmp_path / "vendor"
+    pool.mkdir(mode=0o700)
+    vendor.mkdir()
+    yield pool, vendor
+    for d in (pool, vendor):
+        for p in d.iterdir():
+            remove(p)
+
+
+def tar_of_big_file(size):
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w") as t:
+        info = tarfile.TarInfo("big")
+        info.size = size
+        t.addfile(info, io.BytesIO(b"y" * size))
+    return out.getvalue()
+
+
+def test_clean_during_an_import(berthctl, pools):
+    """clean removes what a killed import left, and leaves an import that runs alone: it holds
+    its entry's lock; the import then completes."""
+    pool, vendor = pools
+    (pool / ".#berth-test-stale0123456789abcdef").mkdir()
+    (vendor / ".#berth-test-vendor-stale").write_text("left over")
+    data = tar_of_big_file(1 << 20)
+    proc = subprocess.Popen(in_pool(pool, vendor, berthctl, "import-tar", "-", "berth-test-imp"),
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        proc.stdin.write(data[:300000])
+        proc.stdin.flush()
+        deadline = time.monotonic() + 10
+        while not list(pool.glob(".#berth-test-imp*")):
+            assert time.monotonic() < deadline and proc.poll() is None, "the import made no hidden entry"
+            time.sleep(0.02)
+        building = list(pool.glob(".#berth-test-imp*"))[0]
+
+        r = subprocess.run(in_namespace_of(proc.pid, berthctl, "clean"), capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        assert f"Kept /var/lib/machines/{building.name}: in use" in r.stdout
+        assert "Removed /var/lib/machines/.#berth-test-stale0123456789abcdef" in r.stdout
+        assert "Removed /usr/local/lib/machines/.#berth-test-vendor-stale" in r.stdout
+        assert building.exists() and not (pool / ".#berth-test-stale0123456789abcdef").exists()
+        assert not (vendor / ".#berth-test-vendor-stale").exists()
+
+        proc.stdin.write(data[300000:])
+        proc.stdin.close()
+        assert proc.wait(timeout=60) == 0, proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert (pool / "berth-test-imp/big").stat().st_size == 1 << 20
+    assert sorted(p.name for p in pool.iterdir()) == ["berth-test-imp"]
+
+
+def test_clean_all(berth, berthctl, probe, pools, tmp_path):
+    """--all removes the pool's writable images that no machine uses, and nothing else."""
+    pool, vendor = pools
+    for d in ("gone-dir", "kept-ro", "locked", "busy/usr/local/bin", "busy/etc"):
+        (pool / d).mkdir(parents=True)
+    (pool / "gone-dir/file").write_text("x")
+    (pool / "gone-dir.nspawn").write_text("[Exec]\n")  # no image: kept
+    (pool / "gone.raw").write_bytes(b"\0" * 4096)
+    (pool / "kept-ro.raw").write_bytes(b"\0" * 4096)
+    (pool / "kept-ro.raw").chmod(0o444)
+    subprocess.run(["chattr", "+i", str(pool / "kept-ro")], check=True)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere/file").write_text("x")
+    (pool / "link").symlink_to(tmp_path / "elsewhere")  # no image: never followed
+    (pool / ".#stale").mkdir()
+    shutil.copy(probe, pool / "busy/usr/local/bin/berth-probe")
+    (pool / "busy/etc/os-release").write_text("ID=busy\n")
+    (vendor / "vendor-image").mkdir()
+    name = f"berth-test-{secrets.token_hex(3)}"
+
+    machine = subprocess.Popen(in_pool(pool, vendor, berth, "-D", "/var/lib/machines/busy", "-M", name,
+                                       "/usr/local/bin/berth-probe", "sleep", "60"),
+                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    locked = os.open(pool / "locked", os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        # A machine berth does not know of holds its image's lock, as berth's own do.
+        fcntl.flock(locked, fcntl.LOCK_EX)
+        deadline = time.monotonic() + 30
+        while not (Path("/run/berth/machines") / name).exists():
+            assert time.monotonic() < deadline and machine.poll() is None, machine.stderr.read()
+            time.sleep(0.05)
+        r = subprocess.run(in_namespace_of(machine.pid, berthctl, "clean", "--all"), capture_output=True,
+                           text=True)
+    finally:
+        os.close(locked)
+        machine.kill()
+        machine.wait()
+    assert r.returncode == 0, r.stderr
+    left = sorted(p.name for p in pool.iterdir())
+    assert left == ["busy", "gone-dir.nspawn", "kept-ro", "kept-ro.raw", "link", "locked"], r.stdout
+    assert (vendor / "vendor-image").exists() and (tmp_path / "elsewhere/file").exists()
+    for line in ("Removed /var/lib/machines/gone-dir", "Removed /var/lib/machines/gone.raw",
+                 "Removed /var/lib/machines/.#stale", "Kept /var/lib/machines/kept-ro: read-only",
+                 "Kept /var/lib/machines/kept-ro.raw: read-only", "Kept /var/lib/machines/locked: in use",
+                 f"Kept /var/lib/machines/busy: in use by the running machine '{name}'"):
+        assert line in r.stdout.splitlines(), r.stdout
