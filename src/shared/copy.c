@@ -88,10 +88,19 @@ static int copy_metadata(int src_fd, int dst_fd, const struct stat *st) {
 	return futimens(dst_fd, times) < 0 ? -errno : 0;
 }
 
+static void progress_add(CopyContext *c, uint64_t bytes, bool shared) {
+	if (!c->progress)
+		return;
+	c->progress->bytes_done += bytes;
+	if (shared)
+		c->progress->bytes_shared += bytes;
+	if (c->progress->update)
+		c->progress->update(c->progress, c->progress->userdata);
+}
+
 static int copy_file_data(CopyContext *c, int src_fd, int dst_fd, const struct stat *st) {
 	if ((c->flags & COPY_REFLINK) && ioctl(dst_fd, FICLONE, src_fd) >= 0) {
-		if (c->progress)
-			c->progress->bytes_done += st->st_size;
+		progress_add(c, (uint64_t) st->st_size, true);
 		return 0;
 	}
 	for (bool in_kernel = true;;) {
@@ -117,8 +126,7 @@ static int copy_file_data(CopyContext *c, int src_fd, int dst_fd, const struct s
 			return -errno;
 		if (n == 0)
 			return 0;
-		if (c->progress)
-			c->progress->bytes_done += n;
+		progress_add(c, (uint64_t) n, false);
 	}
 }
 

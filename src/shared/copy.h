@@ -10,7 +10,11 @@ typedef enum CopyFlags {
 } CopyFlags;
 
 typedef struct CopyProgress {
-	uint64_t bytes_done;
+	uint64_t bytes_done;   /* file data copied, or shared, so far */
+	uint64_t bytes_shared; /* of bytes_done, what reflinks share with the source, not copied */
+	/* Called as bytes_done grows (NULL: not called), so that the caller can show progress. */
+	void (*update)(const struct CopyProgress *p, void *userdata);
+	void *userdata;
 } CopyProgress;
 
 /* Copies the tree (or with COPY_FILE the regular file) at src to the new path dst: ownership, modes, timestamps, xattrs, device nodes,

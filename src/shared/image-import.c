@@ -17,12 +17,26 @@
 #include "tar-extract.h"
 #include "xz-util.h"
 
-/* The first bytes, read to tell .xz from plain tar, are handed back before the rest of the fd. */
+/* The input: the first bytes, read to tell .xz from plain tar, are handed back before the rest of
+ * the fd; and every read is counted, for the caller's progress. */
 typedef struct Peeked {
 	uint8_t head[8];
 	size_t n, off;
 	int fd;
+	uint64_t bytes_read;
+	const ImageImport *imp;
 } Peeked;
+
+static ssize_t input_read(Peeked *p, void *buf, size_t n) {
+	ssize_t k = tar_read_fd(&p->fd, buf, n);
+
+	if (k > 0) {
+		p->bytes_read += (uint64_t) k;
+		if (p->imp->progress)
+			p->imp->progress(p->bytes_read, p->imp->progress_userdata);
+	}
+	return k;
+}
 
 static ssize_t peeked_read(void *userdata, void *buf, size_t n) {
 	Peeked *p = userdata;
@@ -33,12 +47,12 @@ static ssize_t peeked_read(void *userdata, void *buf, size_t n) {
 		p->off += k;
 		return (ssize_t) k;
 	}
-	return tar_read_fd(&p->fd, buf, n);
+	return input_read(p, buf, n);
 }
 
 static int peek(Peeked *p) {
 	while (p->n < sizeof p->head) {
-		ssize_t k = tar_read_fd(&p->fd, p->head + p->n, sizeof p->head - p->n);
+		ssize_t k = input_read(p, p->head + p->n, sizeof p->head - p->n);
 		if (k < 0)
 			return (int) k;
 		if (k == 0)
@@ -48,19 +62,8 @@ static int peek(Peeked *p) {
 	return 0;
 }
 
-/* A decoder that starts with the bytes already peeked, then reads on from the fd. */
-static int xz_open_peeked(XzReader *x, const Peeked *p) {
-	int r = xz_reader_init(x, p->fd);
-	if (r < 0)
-		return r;
-	memcpy(x->in, p->head, p->n);
-	x->s.next_in = x->in;
-	x->s.avail_in = p->n;
-	return 0;
-}
-
 static int extract(int dir_fd, ImageImport *imp) {
-	Peeked p = { .fd = imp->in_fd };
+	Peeked p = { .fd = imp->in_fd, .imp = imp };
 	TarExtract t = { .flags = TAR_EXTRACT_OWNERSHIP | TAR_EXTRACT_XATTRS };
 	XzReader x;
 	int r;
@@ -73,7 +76,7 @@ static int extract(int dir_fd, ImageImport *imp) {
 		t.userdata = &p;
 		r = tar_extract(dir_fd, &t);
 	} else {
-		r = xz_open_peeked(&x, &p);
+		r = xz_reader_init_input(&x, peeked_read, &p);
 		if (r < 0)
 			return r;
 		t.read = xz_reader_read;
@@ -88,7 +91,7 @@ static int extract(int dir_fd, ImageImport *imp) {
 
 /* Copies the (possibly compressed) stream into fd. */
 static int unpack_raw(int fd, ImageImport *imp) {
-	Peeked p = { .fd = imp->in_fd };
+	Peeked p = { .fd = imp->in_fd, .imp = imp };
 	XzReader x;
 	uint8_t buf[65536];
 	ssize_t k;
@@ -103,7 +106,7 @@ static int unpack_raw(int fd, ImageImport *imp) {
 				return r;
 		return (int) k;
 	}
-	r = xz_open_peeked(&x, &p);
+	r = xz_reader_init_input(&x, peeked_read, &p);
 	if (r < 0)
 		return r;
 	while ((k = xz_reader_read(&x, buf, sizeof buf)) > 0)

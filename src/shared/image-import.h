@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /* Unpacks a tar stream (plain or .xz, told apart by its first bytes) into a new directory image
  * NAME under images_dir_fd. The tree is built in a hidden ".#NAME<random>" directory beside it,
@@ -17,6 +18,10 @@ typedef struct ImageImport {
 	ImageImportFlags flags;
 	char *tmp_name;           /* set while the hidden directory exists: a signal handler may remove it */
 	char *bad_entry;          /* out: the archive entry an extraction error is about (owned) */
+	/* Called after each read of in_fd with the bytes read so far (NULL: not called), so that the
+	 * caller can show progress. */
+	void (*progress)(uint64_t bytes_read, void *userdata);
+	void *progress_userdata;
 } ImageImport;
 
 /* Returns 0; -EINVAL for an invalid name, -EEXIST when NAME exists (without FORCE), -EBUSY when
