@@ -14,6 +14,7 @@
 
 #include "berthctl.h"
 #include "copy.h"
+#include "disk-usage.h"
 #include "fd-util.h"
 #include "fileio.h"
 #include "image-find.h"
@@ -24,6 +25,7 @@
 #include "name-util.h"
 #include "nspawn-file.h"
 #include "parse-util.h"
+#include "progress.h"
 
 /* The image NAME: its path, type, and the directory it is in. Logs; 1 for "No image". */
 static int find(const char *name, ImageType *ret_type, char **ret_path, char **ret_dir) {
@@ -89,8 +91,26 @@ int verb_read_only(int argc, char *argv[]) {
 	return 0;
 }
 
+/* Shared data (reflinks) costs next to nothing: only a copy that copies shows progress. */
+static void clone_progress(const CopyProgress *c, void *userdata) {
+	if (c->bytes_done > c->bytes_shared)
+		progress_update(userdata, c->bytes_done);
+}
+
+/* What the copy of the image will write, when progress is shown. */
+static uint64_t clone_total(const char *path) {
+	_cleanup_close_ int fd = -EBADF;
+	DiskUsage usage;
+
+	if (!progress_wanted())
+		return 0;
+	fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	return fd >= 0 && disk_usage_fd(fd, &usage) >= 0 ? usage.data : 0;
+}
+
 int verb_clone(int argc, char *argv[]) {
 	_cleanup_free_ char *path = NULL, *dir = NULL, *target = NULL;
+	Progress progress;
 	ImageType type;
 	int r;
 
@@ -99,8 +119,14 @@ int verb_clone(int argc, char *argv[]) {
 		return r;
 	if (asprintf(&target, "%s/%s%s", dir, argv[2], type == IMAGE_RAW ? ".raw" : "") < 0)
 		return log_error_errno(ENOMEM, "Out of memory");
+	progress_begin(&progress, clone_total(path), "Cloning '%s'", argv[1]);
 	/* Shares the data where the file system can (reflinks); built aside and renamed when done. */
-	r = copy_tree(path, target, COPY_REFLINK | COPY_FILE | COPY_SAME_MOUNT, NULL);
+	r = copy_tree(path, target, COPY_REFLINK | COPY_FILE | COPY_SAME_MOUNT,
+		      &(CopyProgress) { .update = clone_progress, .userdata = &progress });
+	if (r >= 0)
+		progress_finish(&progress);
+	else
+		progress_clear(&progress);
 	if (r == -EEXIST) {
 		log_error("Image '%s' exists already", argv[2]);
 		return 1;

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "machine-record.h"
 #include "name-util.h"
+#include "progress.h"
 #include "strv.h"
 #include "tar-write.h"
 #include "xz-util.h"
@@ -253,15 +254,92 @@ static char **import_leftovers(int dir_fd, const char *name) {
 	return found;
 }
 
-/* The import runs in a child, so that an interrupt (SIGINT, SIGTERM, SIGHUP) or a crash never
- * leaves its hidden entry behind: berthctl waits, and removes what the child left when it did not
- * finish. */
+typedef struct ImportJob {
+	const char *file, *name;
+	bool raw;
+	int in_fd, dir_fd;
+	Progress progress;
+} ImportJob;
+
+static void import_progress(uint64_t bytes_read, void *userdata) {
+	progress_update(userdata, bytes_read);
+}
+
+static _noreturn_ void import_child(ImportJob *j) {
+	ImageImport imp = {
+		.in_fd = j->in_fd,
+		.flags = arg.force ? IMAGE_IMPORT_FORCE : 0,
+		.progress = import_progress,
+		.progress_userdata = &j->progress,
+	};
+	int r;
+
+	(void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+	r = j->raw ? image_import_raw(j->dir_fd, j->name, &imp) : image_import_tar(j->dir_fd, j->name, &imp);
+	if (r >= 0)
+		progress_finish(&j->progress);
+	else
+		progress_clear(&j->progress);
+	if (r == -EEXIST)
+		log_error("Image '%s' exists already; use --force to replace it", j->name);
+	else if (r == -EBUSY)
+		log_error("Image '%s' is in use by a running machine, not replacing it", j->name);
+	else if (r == -EXDEV || r == -EBADMSG)
+		log_error("Refusing '%s': %s%s%s%s", j->file,
+			  r == -EXDEV ? "an entry would land outside the image" : "the archive is malformed",
+			  imp.bad_entry ? " ('" : "", imp.bad_entry ?: "", imp.bad_entry ? "')" : "");
+	else if (r < 0)
+		log_error_errno(r, "Failed to import '%s' as '%s': %m", j->file, j->name);
+	_exit(r < 0 ? EXIT_FAILURE : EXIT_SUCCESS);
+}
+
+/* Runs the import in a child and waits for it: true when it succeeded. An interrupt (SIGINT,
+ * SIGTERM, SIGHUP) kills it; *ret_signal says which. */
+static bool run_import(ImportJob *j, int *ret_signal) {
+	sigset_t stop, old;
+	int status = 0;
+	pid_t pid;
+
+	*ret_signal = 0;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	sigaddset(&stop, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &stop, &old);
+	pid = fork();
+	if (pid < 0) {
+		log_error_errno(errno, "Failed to fork: %m");
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return false;
+	}
+	if (pid == 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		import_child(j);
+	}
+	for (;;) {
+		siginfo_t si;
+		int sig = sigwaitinfo(&stop, &si);
+		if (sig == SIGCHLD && waitpid(pid, &status, WNOHANG) == pid)
+			break;
+		if (sig > 0 && sig != SIGCHLD) {
+			(void) kill(pid, SIGKILL);
+			(void) waitpid(pid, &status, 0);
+			*ret_signal = sig;
+			break;
+		}
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return *ret_signal == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* The import runs in a child, so that an interrupt or a crash never leaves its hidden entry
+ * behind: berthctl waits, and removes what the child left when it did not finish. */
 static int import_image(const char *file, const char *name, bool raw) {
 	_cleanup_close_ int dir_fd = -EBADF, in_fd = -EBADF;
 	_cleanup_strv_free_ char **before = NULL, **after = NULL;
-	sigset_t stop, old;
-	int status = 0, r;
-	pid_t pid;
+	struct stat st;
+	int sig;
 
 	if (!machine_name_is_valid(name)) {
 		log_error("Invalid image name '%s'", name);
@@ -277,60 +355,23 @@ static int import_image(const char *file, const char *name, bool raw) {
 		return log_error_errno(errno, "Failed to open %s: %m", IMPORT_DIR);
 	before = import_leftovers(dir_fd, name);
 
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
-	sigaddset(&stop, SIGHUP);
-	sigaddset(&stop, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &stop, &old);
-	pid = fork();
-	if (pid < 0)
-		return log_error_errno(errno, "Failed to fork: %m");
-	if (pid == 0) {
-		ImageImport imp = { .in_fd = in_fd, .flags = arg.force ? IMAGE_IMPORT_FORCE : 0 };
-		(void) prctl(PR_SET_PDEATHSIG, SIGKILL);
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		r = raw ? image_import_raw(dir_fd, name, &imp) : image_import_tar(dir_fd, name, &imp);
-		if (r == -EEXIST)
-			log_error("Image '%s' exists already; use --force to replace it", name);
-		else if (r == -EBUSY)
-			log_error("Image '%s' is in use by a running machine, not replacing it", name);
-		else if (r == -EXDEV || r == -EBADMSG)
-			log_error("Refusing '%s': %s%s%s%s", file,
-				  r == -EXDEV ? "an entry would land outside the image" : "the archive is malformed",
-				  imp.bad_entry ? " ('" : "", imp.bad_entry ?: "", imp.bad_entry ? "')" : "");
-		else if (r < 0)
-			log_error_errno(r, "Failed to import '%s' as '%s': %m", file, name);
-		_exit(r < 0 ? EXIT_FAILURE : EXIT_SUCCESS);
-	}
-	for (;;) {
-		siginfo_t si;
-		int sig = sigwaitinfo(&stop, &si);
-		if (sig == SIGCHLD) {
-			if (waitpid(pid, &status, WNOHANG) == pid)
-				break;
-			continue;
-		}
-		if (sig > 0) {
-			(void) kill(pid, SIGKILL);
-			(void) waitpid(pid, &status, 0);
-			status = -sig;
-			break;
-		}
-	}
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	if (status == 0 || (status > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+	ImportJob j = { .file = file, .name = name, .raw = raw, .in_fd = in_fd, .dir_fd = dir_fd };
+	/* A file's size is the total; a pipe's is unknown. */
+	progress_begin(&j.progress, fstat(in_fd, &st) >= 0 && S_ISREG(st.st_mode) ? (uint64_t) st.st_size : 0,
+		       "Importing '%s'", name);
+	if (run_import(&j, &sig)) {
 		if (!arg.quiet)
 			log_info("Imported '%s' as image '%s'", file, name);
 		return 0;
 	}
+	progress_clear(&j.progress);
 	/* What the child made and left, interrupted: nothing of it stays. Another import of the name
 	 * may run beside: its entry is locked, and left alone. */
 	after = import_leftovers(dir_fd, name);
 	STRV_FOREACH(p, after)
 		if (!strv_contains(before, *p))
 			(void) locked_entry_remove(dir_fd, *p);
-	if (status < 0)
+	if (sig > 0)
 		log_error("Import of '%s' interrupted, nothing was left in %s", file, IMPORT_DIR);
 	return 1;
 }
@@ -357,26 +398,60 @@ int verb_import_raw(int argc, char *argv[]) {
 	return verb_import(argc, argv, true);
 }
 
+static bool wants_xz(const char *file) {
+	size_t n = strlen(file);
+	return (n > 3 && streq(file + n - 3, ".xz")) || (n > 4 && streq(file + n - 4, ".txz"));
+}
+
+/* Where an export writes: the output, through xz or not; what went in is counted for the
+ * progress. */
+typedef struct ExportSink {
+	int fd;
+	bool xz;
+	XzWriter x;
+	uint64_t bytes;
+	Progress *progress;
+} ExportSink;
+
+/* A TarWriteFn, with an ExportSink. */
+static int sink_write(void *userdata, const void *buf, size_t n) {
+	ExportSink *s = userdata;
+	int r = s->xz ? xz_writer_write(&s->x, buf, n) : loop_write(s->fd, buf, n);
+
+	if (r >= 0)
+		progress_update(s->progress, s->bytes += n);
+	return r;
+}
+
 /* The raw image's bytes as they are. */
-static int copy_fd(int in_fd, int out_fd) {
+static int copy_raw(int src_fd, ExportSink *sink) {
 	char buf[65536];
 
 	for (;;) {
-		ssize_t n = read(in_fd, buf, sizeof buf);
+		ssize_t n = read(src_fd, buf, sizeof buf);
 		int r;
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			return n < 0 ? -errno : 0;
-		r = loop_write(out_fd, buf, (size_t) n);
+		r = sink_write(sink, buf, (size_t) n);
 		if (r < 0)
 			return r;
 	}
 }
 
-static bool wants_xz(const char *file) {
-	size_t n = strlen(file);
-	return (n > 3 && streq(file + n - 3, ".xz")) || (n > 4 && streq(file + n - 4, ".txz"));
+static int export_image(int src_fd, ExportSink *sink, bool raw) {
+	int r = 0;
+
+	if (sink->xz)
+		r = xz_writer_init(&sink->x, sink->fd);
+	if (r >= 0)
+		r = raw ? copy_raw(src_fd, sink) : tar_write_tree(src_fd, sink_write, sink);
+	if (r >= 0 && sink->xz)
+		r = xz_writer_finish(&sink->x);
+	if (sink->xz)
+		xz_writer_done(&sink->x);
+	return r;
 }
 
 /* export-tar NAME [FILE] and export-raw NAME [FILE]: to FILE (".xz" compresses) or stdout. */
@@ -384,9 +459,9 @@ static int verb_export(int argc, char *argv[], bool raw) {
 	_cleanup_free_ char *path = NULL;
 	_cleanup_close_ int out_fd = -EBADF, src_fd = -EBADF;
 	const char *file = argc > 2 ? argv[2] : "-";
-	bool xz = wants_xz(file);
+	Progress progress;
 	ImageType type;
-	XzWriter x;
+	struct stat st;
 	int r = image_lookup(argv[1], &type, &path);
 
 	if (r != 0)
@@ -403,23 +478,18 @@ static int verb_export(int argc, char *argv[], bool raw) {
 				  : open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (out_fd < 0)
 		return log_error_errno(errno, "Failed to create '%s': %m", file);
-	if (raw)
-		r = xz ? xz_compress_fd(src_fd, out_fd) : copy_fd(src_fd, out_fd);
-	else if (xz) {
-		r = xz_writer_init(&x, out_fd);
-		if (r >= 0) {
-			r = tar_write_tree(src_fd, xz_writer_write, &x);
-			if (r >= 0)
-				r = xz_writer_finish(&x);
-			xz_writer_done(&x);
-		}
-	} else
-		r = tar_write_tree(src_fd, tar_write_fd, &out_fd);
+	/* A raw image's size is the total; a tar stream's is known only at its end. */
+	progress_begin(&progress, raw && fstat(src_fd, &st) >= 0 ? (uint64_t) st.st_size : 0, "Exporting '%s'",
+		       argv[1]);
+	ExportSink sink = { .fd = out_fd, .xz = wants_xz(file), .progress = &progress };
+	r = export_image(src_fd, &sink, raw);
 	if (r < 0) {
+		progress_clear(&progress);
 		if (!streq(file, "-"))
 			(void) unlink(file);
 		return log_error_errno(r, "Failed to export image '%s': %m", argv[1]);
 	}
+	progress_finish(&progress);
 	return 0;
 }
 

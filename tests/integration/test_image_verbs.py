@@ -6,11 +6,14 @@ import fcntl
 import io
 import json
 import os
+import pty
+import re
 import secrets
 import shlex
 import shutil
 import subprocess
 import tarfile
+import threading
 import time
 from pathlib import Path
 
@@ -477,3 +480,141 @@ def test_clean_all(berth, berthctl, probe, pools, tmp_path):
                  "Kept /var/lib/machines/kept-ro.raw: read-only", "Kept /var/lib/machines/locked: in use",
                  f"Kept /var/lib/machines/busy: in use by the running machine '{name}'"):
         assert line in r.stdout.splitlines(), r.stdout
+
+
+# ---- progress on a terminal ----
+
+PROGRESS = re.compile(rb"\r([^\r\x1b]*?): +(\d+)% \(([\d.]+[BKMGTPE]) of ([\d.]+[BKMGTPE])(?:, [\d.]+[BKMGTPE]/s)?\)\x1b\[K")
+COUNT = re.compile(rb"\r([^\r\x1b]*?): ([\d.]+[BKMGTPE])(?: \([\d.]+[BKMGTPE]/s\))?\x1b\[K")
+CLEAR = b"\r\x1b[K"
+
+
+def on_terminal(cmd, chunks=None, pause=0.0):
+    """Runs cmd with stdout and stderr on a pseudo-terminal, and stdin fed chunks through a pipe
+    (with pause seconds between them) or /dev/null; returns (status, what the terminal got)."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([str(c) for c in cmd], stdout=slave, stderr=slave,
+                            stdin=subprocess.PIPE if chunks is not None else subprocess.DEVNULL)
+    os.close(slave)
+
+    def feed():
+        for c in chunks:
+            proc.stdin.write(c)
+            proc.stdin.flush()
+            time.sleep(pause)
+        proc.stdin.close()
+
+    feeder = threading.Thread(target=feed) if chunks is not None else None
+    if feeder:
+        feeder.start()
+    out = b""
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: the last holder of the slave is gone
+            break
+        if not data:
+            break
+        out += data
+    os.close(master)
+    if feeder:
+        feeder.join()
+    return proc.wait(timeout=60), out
+
+
+def percentages(out, what):
+    return [int(m.group(2)) for m in PROGRESS.finditer(out) if m.group(1) == what.encode()]
+
+
+def cleared_before_the_end(out):
+    """The last progress line was cleared: what follows it starts at the line's beginning."""
+    ends = [m.end() for m in PROGRESS.finditer(out)] + [m.end() for m in COUNT.finditer(out)]
+    return bool(ends) and out.find(CLEAR, max(ends)) == max(ends)
+
+
+def test_import_progress_on_a_terminal(berthctl, name, tmp_path):
+    src = tmp_path / "disk.raw"
+    src.write_bytes(os.urandom(8 << 20))
+    status, out = on_terminal([berthctl, "import-raw", src, name])
+    assert status == 0, out
+    seen = percentages(out, f"Importing '{name}'")
+    assert seen and seen == sorted(seen) and seen[-1] == 100, out
+    assert b"100% (8.0M of 8.0M" in out
+    assert cleared_before_the_end(out) and out.rstrip().endswith(f"Imported '{src}' as image '{name}'".encode())
+    assert (MACHINES / f"{name}.raw").read_bytes() == src.read_bytes()
+
+
+def test_import_progress_from_a_pipe(berthctl, name):
+    """The size of what comes through a pipe is unknown: the bytes so far, growing, and the total
+    at the end."""
+    data = os.urandom(3 << 20)
+    chunks = [data[i:i + (512 << 10)] for i in range(0, len(data), 512 << 10)]
+    status, out = on_terminal([berthctl, "import-raw", "-", name], chunks, pause=0.25)
+    assert status == 0, out
+    counts = [m.group(2).decode() for m in COUNT.finditer(out) if m.group(1) == f"Importing '{name}'".encode()]
+    assert len(counts) >= 3 and counts[-1] == "3.0M", out
+    assert b"%" not in out and cleared_before_the_end(out)
+
+
+def test_no_progress_without_a_terminal(berthctl, name, tmp_path):
+    src = tmp_path / "disk.raw"
+    src.write_bytes(os.urandom(4 << 20))
+    r = ctl(berthctl, "import-raw", src, name)
+    assert r.returncode == 0 and "\r" not in r.stderr and "Importing" not in r.stderr and "%" not in r.stderr
+    r = ctl(berthctl, "export-raw", name, tmp_path / "out.raw")
+    assert r.returncode == 0 and r.stderr == ""
+    # Nor with -q on a terminal.
+    status, out = on_terminal([berthctl, "-q", "clone", name, f"{name}-copy"])
+    assert status == 0 and out == b"", out
+
+
+def test_export_progress_on_a_terminal(berthctl, name, tmp_path):
+    (MACHINES / f"{name}.raw").write_bytes(os.urandom(2 << 20))
+    status, out = on_terminal([berthctl, "export-raw", name, tmp_path / "out.raw.xz"])
+    assert status == 0, out
+    assert percentages(out, f"Exporting '{name}'")[-1] == 100 and cleared_before_the_end(out)
+    assert subprocess.run(["xz", "-dc", tmp_path / "out.raw.xz"], capture_output=True).stdout == \
+        (MACHINES / f"{name}.raw").read_bytes()
+
+    small_image(f"{name}-tree")
+    status, out = on_terminal([berthctl, "export-tar", f"{name}-tree", tmp_path / "out.tar"])
+    assert status == 0, out
+    # A tar stream's size is not known before its end: the count, no percentage.
+    counts = [m.group(2) for m in COUNT.finditer(out) if m.group(1) == f"Exporting '{name}-tree'".encode()]
+    assert counts and b"%" not in out and cleared_before_the_end(out), out
+    assert counts[-1].decode() == format_size((tmp_path / "out.tar").stat().st_size)
+
+
+def format_size(n):
+    """What berth prints for n bytes (format-util.c)."""
+    if n < 1024:
+        return f"{n}B"
+    for i, unit in enumerate("KMGTPE"):
+        scale = 1024 ** (i + 1)
+        if n // scale < 1024 or unit == "E":
+            tenths = n // (scale // 1024) * 10 // 1024
+            return f"{tenths // 10}.{tenths % 10}{unit}"
+
+
+def reflinks_work(directory):
+    a, b = directory / ".#berth-test-reflink-a", directory / ".#berth-test-reflink-b"
+    a.write_bytes(b"x" * 4096)
+    try:
+        return subprocess.run(["cp", "--reflink=always", a, b], capture_output=True).returncode == 0
+    finally:
+        a.unlink()
+        b.unlink(missing_ok=True)
+
+
+def test_clone_progress_on_a_terminal(berthctl, name):
+    root = small_image(name)
+    (root / "more").write_bytes(os.urandom(6 << 20))
+    status, out = on_terminal([berthctl, "clone", name, f"{name}-copy"])
+    assert status == 0, out
+    assert (MACHINES / f"{name}-copy/more").read_bytes() == (root / "more").read_bytes()
+    if reflinks_work(MACHINES):
+        # Sharing the data is no copy: nothing to show.
+        assert b"Cloning" not in out, out
+    else:
+        seen = percentages(out, f"Cloning '{name}'")
+        assert seen and seen == sorted(seen) and seen[-1] == 100 and cleared_before_the_end(out), out
