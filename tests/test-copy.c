@@ -270,11 +270,22 @@ static int check_copy(int base_fd, const char *dst_name, bool xattrs) {
 	return 0;
 }
 
+/* Called as the copy goes: the count only ever grows. */
+static void count_updates(const CopyProgress *p, void *userdata) {
+	uint64_t *last = userdata;
+
+	if (p->bytes_done > *last)
+		*last = p->bytes_done;
+	else
+		*last = UINT64_MAX; /* went backwards or stood still: wrong */
+}
+
 static int test_copy_tree(void) {
 	_cleanup_tmpdir_ char *base = tests_mkdtemp();
 	_cleanup_close_ int base_fd = -EBADF;
 	_cleanup_free_ char *src = NULL, *dst = NULL, *dst2 = NULL, *ls = NULL;
-	CopyProgress progress = {}, progress2 = {};
+	uint64_t last_update = 0;
+	CopyProgress progress = { .update = count_updates, .userdata = &last_update }, progress2 = {};
 	size_t bytes;
 	bool xattrs;
 
@@ -293,6 +304,9 @@ static int test_copy_tree(void) {
 	ASSERT_PASS(check_copy(base_fd, "dst", xattrs));
 	/* Each file's data once: the second link of a file is not copied again. */
 	ASSERT_EQ_U64(progress.bytes_done, bytes);
+	ASSERT_EQ_U64(progress.bytes_shared, 0);
+	/* The caller heard of every step, the last one at the end. */
+	ASSERT_EQ_U64(last_update, bytes);
 
 	/* With reflinks asked for, where the filesystem has none, the copy is made anyway; a trailing
 	 * slash on the destination is fine. */

@@ -179,6 +179,30 @@ static int test_default_search_path(void) {
 	return 0;
 }
 
-TESTS_MAIN(TEST_ENTRY(directory_and_raw), TEST_ENTRY(precedence), TEST_ENTRY(wrong_kinds_skipped),
+static int check_entry(const char *entry, mode_t mode, int want, ImageType want_type, const char *want_name) {
+	struct stat st = { .st_mode = mode };
+	ImageType type = _IMAGE_TYPE_INVALID;
+	_cleanup_free_ char *name = NULL;
+
+	ASSERT_ERR(image_from_entry(entry, &st, &type, &name), want);
+	ASSERT_EQ_INT(type, want < 0 ? _IMAGE_TYPE_INVALID : want_type);
+	ASSERT_STREQ(name, want < 0 ? NULL : want_name);
+	return 0;
+}
+
+/* Which entries of an image directory are images, and their names. */
+static int test_image_from_entry(void) {
+	ASSERT_PASS(check_entry("tree", S_IFDIR | 0755, 0, IMAGE_DIRECTORY, "tree"));
+	ASSERT_PASS(check_entry("disk.raw", S_IFREG | 0644, 0, IMAGE_RAW, "disk"));
+	ASSERT_PASS(check_entry("tree.nspawn", S_IFREG | 0644, -ENOENT, 0, NULL));
+	ASSERT_PASS(check_entry("link", S_IFLNK | 0777, -ENOENT, 0, NULL));
+	ASSERT_PASS(check_entry(".raw", S_IFREG | 0644, -ENOENT, 0, NULL));
+	ASSERT_PASS(check_entry(".#tree1234", S_IFDIR | 0700, -ENOENT, 0, NULL));
+	ASSERT_PASS(check_entry(".#disk.raw", S_IFREG | 0600, -ENOENT, 0, NULL));
+	ASSERT_PASS(check_entry("fifo.raw", S_IFIFO | 0644, -ENOENT, 0, NULL));
+	return 0;
+}
+
+TESTS_MAIN(TEST_ENTRY(image_from_entry), TEST_ENTRY(directory_and_raw), TEST_ENTRY(precedence), TEST_ENTRY(wrong_kinds_skipped),
 	   TEST_ENTRY(hidden_ignored), TEST_ENTRY(invalid_names), TEST_ENTRY(missing_search_dirs),
 	   TEST_ENTRY(empty_path), TEST_ENTRY(default_search_path))

@@ -18,7 +18,7 @@ function __berthctl_images
 end
 
 set -l machine_verbs status show stop poweroff reboot terminate kill pause resume shell login copy-to copy-from bind
-set -l image_verbs remove clone rename read-only cat export-tar export-raw start enable disable
+set -l image_verbs image-status show-image remove clone rename read-only cat edit export-tar export-raw start enable disable
 set -l verbs list $machine_verbs $image_verbs list-images clean import-tar import-raw
 complete -c berthctl -f
 complete -c berthctl -n "not __fish_seen_subcommand_from $verbs" -a "$verbs"
@@ -41,4 +41,4 @@ complete -c berthctl -l now -d 'Also start or stop'
 complete -c berthctl -l read-only -d 'Read-only'
 complete -c berthctl -l mkdir -d 'Create a missing bind target'
 complete -c berthctl -l force -d 'Replace existing images'
-complete -c berthctl -s a -l all -d 'Include hidden entries'
+complete -c berthctl -s a -l all -d 'With clean, also remove unused images'

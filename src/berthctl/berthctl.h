@@ -13,7 +13,7 @@ typedef struct BerthctlOptions {
 	bool read_only; /* --read-only: read-only binds and clones */
 	bool mkdir;     /* --mkdir: create a missing bind target */
 	bool now;       /* --now: start or stop as well when enabling or disabling */
-	bool all;       /* --all: also hidden entries */
+	bool all;       /* --all: clean removes unused writable images too */
 	bool value;     /* --value: show only property values */
 	char **property; /* -p: properties to show (strv) */
 	const char *kill_whom; /* --kill-whom=leader|all; NULL = verb default */
@@ -63,6 +63,13 @@ int verb_rename(int argc, char *argv[]);
 int verb_read_only(int argc, char *argv[]);
 int verb_clean(int argc, char *argv[]);
 int verb_cat(int argc, char *argv[]);
+
+/* image-edit.c */
+int verb_edit(int argc, char *argv[]);
+
+/* image-status.c */
+int verb_image_status(int argc, char *argv[]);
+int verb_show_image(int argc, char *argv[]);
 
 /* copy-verbs.c */
 int verb_copy_to(int argc, char *argv[]);

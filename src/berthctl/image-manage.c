@@ -14,25 +14,25 @@
 
 #include "berthctl.h"
 #include "copy.h"
+#include "disk-usage.h"
 #include "fd-util.h"
 #include "fileio.h"
 #include "image-find.h"
+#include "image-lookup.h"
+#include "locked-entry.h"
 #include "log.h"
 #include "machine-record.h"
 #include "name-util.h"
 #include "nspawn-file.h"
 #include "parse-util.h"
+#include "progress.h"
 
 /* The image NAME: its path, type, and the directory it is in. Logs; 1 for "No image". */
 static int find(const char *name, ImageType *ret_type, char **ret_path, char **ret_dir) {
-	int r = image_find(name, NULL, ret_type, ret_path);
+	int r = image_lookup(name, ret_type, ret_path);
 
-	if (r == -EINVAL || r == -ENOENT) {
-		log_error(r == -EINVAL ? "Invalid image name '%s'" : "No image '%s'", name);
-		return 1;
-	}
-	if (r < 0)
-		return log_error_errno(r, "Failed to look up image '%s': %m", name);
+	if (r != 0)
+		return r;
 	*ret_dir = strndup(*ret_path, (size_t) (strrchr(*ret_path, '/') - *ret_path));
 	return *ret_dir ? 0 : log_error_errno(ENOMEM, "Out of memory");
 }
@@ -91,8 +91,26 @@ int verb_read_only(int argc, char *argv[]) {
 	return 0;
 }
 
+/* Shared data (reflinks) costs next to nothing: only a copy that copies shows progress. */
+static void clone_progress(const CopyProgress *c, void *userdata) {
+	if (c->bytes_done > c->bytes_shared)
+		progress_update(userdata, c->bytes_done);
+}
+
+/* What the copy of the image will write, when progress is shown. */
+static uint64_t clone_total(const char *path) {
+	_cleanup_close_ int fd = -EBADF;
+	DiskUsage usage;
+
+	if (!progress_wanted())
+		return 0;
+	fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	return fd >= 0 && disk_usage_fd(fd, &usage) >= 0 ? usage.data : 0;
+}
+
 int verb_clone(int argc, char *argv[]) {
 	_cleanup_free_ char *path = NULL, *dir = NULL, *target = NULL;
+	Progress progress;
 	ImageType type;
 	int r;
 
@@ -101,8 +119,14 @@ int verb_clone(int argc, char *argv[]) {
 		return r;
 	if (asprintf(&target, "%s/%s%s", dir, argv[2], type == IMAGE_RAW ? ".raw" : "") < 0)
 		return log_error_errno(ENOMEM, "Out of memory");
+	progress_begin(&progress, clone_total(path), "Cloning '%s'", argv[1]);
 	/* Shares the data where the file system can (reflinks); built aside and renamed when done. */
-	r = copy_tree(path, target, COPY_REFLINK | COPY_FILE | COPY_SAME_MOUNT, NULL);
+	r = copy_tree(path, target, COPY_REFLINK | COPY_FILE | COPY_SAME_MOUNT,
+		      &(CopyProgress) { .update = clone_progress, .userdata = &progress });
+	if (r >= 0)
+		progress_finish(&progress);
+	else
+		progress_clear(&progress);
 	if (r == -EEXIST) {
 		log_error("Image '%s' exists already", argv[2]);
 		return 1;
@@ -139,10 +163,49 @@ int verb_rename(int argc, char *argv[]) {
 	return 0;
 }
 
-/* Hidden entries: what an interrupted import or clone of another program left. */
+static void report_clean(const char *dir, const char *entry, int r) {
+	if (r == -ENOENT) /* gone meanwhile: renamed into place, or removed by someone else */
+		return;
+	if (r < 0 && r != -EBUSY)
+		log_warning_errno(r, "Failed to remove '%s/%s': %m", dir, entry);
+	else if (!arg.quiet)
+		printf(r < 0 ? "Kept %s/%s: in use\n" : "Removed %s/%s\n", dir, entry);
+}
+
+/* With --all: an image of the pool, unless it is read-only or a running machine uses it. */
+static void clean_image(int dir_fd, const char *dir, const char *entry) {
+	_cleanup_free_ char *name = NULL, *path = NULL;
+	MachineRecord running = {};
+	ImageType type;
+	struct stat st;
+
+	if (fstatat(dir_fd, entry, &st, AT_SYMLINK_NOFOLLOW) < 0 || image_from_entry(entry, &st, &type, &name) < 0)
+		return;
+	if (asprintf(&path, "%s/%s", dir, entry) < 0) {
+		log_error_errno(ENOMEM, "Out of memory");
+		return;
+	}
+	if (image_is_read_only(path, type)) {
+		if (!arg.quiet)
+			printf("Kept %s: read-only\n", path);
+		return;
+	}
+	if (machine_record_find_by_root(MACHINE_RECORD_DIR, path, &running) >= 0) {
+		if (!arg.quiet)
+			printf("Kept %s: in use by the running machine '%s'\n", path, running.name);
+		machine_record_done(&running);
+		return;
+	}
+	/* A machine that runs from the image holds its lock, whoever started it. */
+	report_clean(dir, entry, locked_entry_remove(dir_fd, entry));
+}
+
+/* Hidden entries are what an interrupted import or copy left; one still being built is locked by
+ * the process building it, and kept. With --all, the images of the pool go too. */
 int verb_clean(int argc, char *argv[]) {
 	for (const char *const *dir = image_search_path; *dir; dir++) {
 		_cleanup_close_ int dir_fd = open(*dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		bool pool = dir == image_search_path;
 		DIR *d;
 		struct dirent *de;
 
@@ -152,14 +215,10 @@ int verb_clean(int argc, char *argv[]) {
 		if (!d)
 			continue;
 		while ((de = readdir(d))) {
-			int r;
-			if (strncmp(de->d_name, ".#", 2) != 0)
-				continue;
-			r = rm_rf_at(dir_fd, de->d_name);
-			if (r < 0)
-				log_warning_errno(r, "Failed to remove '%s/%s': %m", *dir, de->d_name);
-			else if (!arg.quiet)
-				printf("Removed %s/%s\n", *dir, de->d_name);
+			if (strncmp(de->d_name, ".#", 2) == 0)
+				report_clean(*dir, de->d_name, locked_entry_remove(dir_fd, de->d_name));
+			else if (arg.all && pool)
+				clean_image(dir_fd, *dir, de->d_name);
 		}
 		closedir(d);
 	}

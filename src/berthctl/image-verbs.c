@@ -5,12 +5,10 @@
 #include <inttypes.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/fs.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -18,15 +16,16 @@
 #include <unistd.h>
 
 #include "berthctl.h"
-#include "copy.h"
 #include "fd-util.h"
-#include "fileio.h"
 #include "image-find.h"
+#include "image-lookup.h"
+#include "image-os.h"
 #include "image-import.h"
+#include "locked-entry.h"
 #include "log.h"
 #include "machine-record.h"
 #include "name-util.h"
-#include "os-release.h"
+#include "progress.h"
 #include "strv.h"
 #include "tar-write.h"
 #include "xz-util.h"
@@ -50,53 +49,26 @@ static void image_info_done(ImageInfo *i) {
 	free(i->os);
 }
 
-/* What read-only NAME sets on a directory image: the immutable flag of its top directory. */
-static bool directory_is_immutable(const char *path) {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	int flags = 0;
-
-	return fd >= 0 && ioctl(fd, FS_IOC_GETFLAGS, &flags) >= 0 && (flags & FS_IMMUTABLE_FL);
-}
-
 /* An image directory's entry as an image, or 0 when it is none (hidden, settings file, ...). */
 static int image_info_read(const char *dir, const char *entry, ImageInfo *ret) {
 	ImageInfo i = { .type = _IMAGE_TYPE_INVALID };
-	_cleanup_free_ char *path = NULL, *os_release = NULL;
-	size_t n = strlen(entry);
+	_cleanup_free_ char *path = NULL;
 	struct stat st;
+	int r;
 
-	if (entry[0] == '.')
-		return 0;
 	if (asprintf(&path, "%s/%s", dir, entry) < 0)
 		return -ENOMEM;
 	if (lstat(path, &st) < 0)
 		return 0;
-	if (S_ISDIR(st.st_mode) && machine_name_is_valid(entry)) {
-		i.type = IMAGE_DIRECTORY;
-		i.name = strdup(entry);
-	} else if (S_ISREG(st.st_mode) && n > 4 && streq(entry + n - 4, ".raw")) {
-		i.type = IMAGE_RAW;
-		i.name = strndup(entry, n - 4);
+	r = image_from_entry(entry, &st, &i.type, &i.name);
+	if (r < 0)
+		return r == -ENOENT ? 0 : r;
+	if (i.type == IMAGE_RAW)
 		i.size = (uint64_t) st.st_size;
-	} else
-		return 0;
-	if (!i.name || !machine_name_is_valid(i.name)) {
-		free(i.name);
-		return i.name ? 0 : -ENOMEM;
-	}
-	i.read_only = i.type == IMAGE_RAW ? !(st.st_mode & 0222) : directory_is_immutable(path);
+	i.read_only = image_is_read_only(path, i.type);
 	i.mtime = st.st_mtim;
-	if (i.type == IMAGE_DIRECTORY) {
-		_cleanup_strv_free_ char **fields = NULL;
-		_cleanup_free_ char *etc = NULL, *usr = NULL;
-		if (asprintf(&etc, "%s/etc/os-release", path) >= 0 && read_full_file(etc, &os_release, NULL) < 0 &&
-		    asprintf(&usr, "%s/usr/lib/os-release", path) >= 0)
-			(void) read_full_file(usr, &os_release, NULL);
-		if (os_release && os_release_parse(os_release, &fields) >= 0) {
-			const char *pretty = strv_env_get(fields, "PRETTY_NAME");
-			i.os = pretty ? strdup(pretty) : NULL;
-		}
-	}
+	if (i.type == IMAGE_DIRECTORY)
+		(void) image_os_pretty_name(path, IMAGE_DIRECTORY, &i.os);
 	i.path = TAKE_PTR(path);
 	*ret = i;
 	return 1;
@@ -202,30 +174,13 @@ int verb_list_images(int argc, char *argv[]) {
 	return 0;
 }
 
-/* The image NAME, or "No image 'NAME'" (exit 1). */
-static int image_get(const char *name, ImageType *ret_type, char **ret_path) {
-	int r = image_find(name, NULL, ret_type, ret_path);
-
-	if (r == -EINVAL) {
-		log_error("Invalid image name '%s'", name);
-		return 1;
-	}
-	if (r == -ENOENT) {
-		log_error("No image '%s'", name);
-		return 1;
-	}
-	if (r < 0)
-		return log_error_errno(r, "Failed to look up image '%s': %m", name);
-	return 0;
-}
-
 int verb_remove(int argc, char *argv[]) {
 	for (int k = 1; k < argc; k++) {
 		_cleanup_free_ char *path = NULL, *dir = NULL;
 		MachineRecord running = {};
 		ImageType type;
 		const char *base;
-		int r = image_get(argv[k], &type, &path);
+		int r = image_lookup(argv[k], &type, &path);
 
 		if (r != 0)
 			return r;
@@ -234,7 +189,7 @@ int verb_remove(int argc, char *argv[]) {
 			machine_record_done(&running);
 			return 1;
 		}
-		if (type == IMAGE_DIRECTORY ? directory_is_immutable(path) : access(path, W_OK) < 0) {
+		if (image_is_read_only(path, type)) {
 			log_error("Image '%s' is read-only; make it writable first: read-only %s no", argv[k], argv[k]);
 			return 1;
 		}
@@ -243,8 +198,15 @@ int verb_remove(int argc, char *argv[]) {
 		if (!dir)
 			return log_error_errno(ENOMEM, "Out of memory");
 		_cleanup_close_ int dir_fd = open(dir, O_DIRECTORY | O_PATH | O_CLOEXEC);
-		if (dir_fd < 0 || (r = rm_rf_at(dir_fd, base)) < 0)
-			return log_error_errno(dir_fd < 0 ? -errno : r, "Failed to remove image '%s': %m", argv[k]);
+		/* A machine running from it holds its lock, also one that has no record (a raw image's
+		 * record names where berth mounted it). */
+		r = dir_fd < 0 ? -errno : locked_entry_remove(dir_fd, base);
+		if (r == -EBUSY) {
+			log_error("Image '%s' is in use by a running machine", argv[k]);
+			return 1;
+		}
+		if (r < 0)
+			return log_error_errno(r, "Failed to remove image '%s': %m", argv[k]);
 	}
 	return 0;
 }
@@ -292,15 +254,92 @@ static char **import_leftovers(int dir_fd, const char *name) {
 	return found;
 }
 
-/* The import runs in a child, so that an interrupt (SIGINT, SIGTERM, SIGHUP) or a crash never
- * leaves its hidden entry behind: berthctl waits, and removes what the child left when it did not
- * finish. */
+typedef struct ImportJob {
+	const char *file, *name;
+	bool raw;
+	int in_fd, dir_fd;
+	Progress progress;
+} ImportJob;
+
+static void import_progress(uint64_t bytes_read, void *userdata) {
+	progress_update(userdata, bytes_read);
+}
+
+static _noreturn_ void import_child(ImportJob *j) {
+	ImageImport imp = {
+		.in_fd = j->in_fd,
+		.flags = arg.force ? IMAGE_IMPORT_FORCE : 0,
+		.progress = import_progress,
+		.progress_userdata = &j->progress,
+	};
+	int r;
+
+	(void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+	r = j->raw ? image_import_raw(j->dir_fd, j->name, &imp) : image_import_tar(j->dir_fd, j->name, &imp);
+	if (r >= 0)
+		progress_finish(&j->progress);
+	else
+		progress_clear(&j->progress);
+	if (r == -EEXIST)
+		log_error("Image '%s' exists already; use --force to replace it", j->name);
+	else if (r == -EBUSY)
+		log_error("Image '%s' is in use by a running machine, not replacing it", j->name);
+	else if (r == -EXDEV || r == -EBADMSG)
+		log_error("Refusing '%s': %s%s%s%s", j->file,
+			  r == -EXDEV ? "an entry would land outside the image" : "the archive is malformed",
+			  imp.bad_entry ? " ('" : "", imp.bad_entry ?: "", imp.bad_entry ? "')" : "");
+	else if (r < 0)
+		log_error_errno(r, "Failed to import '%s' as '%s': %m", j->file, j->name);
+	_exit(r < 0 ? EXIT_FAILURE : EXIT_SUCCESS);
+}
+
+/* Runs the import in a child and waits for it: true when it succeeded. An interrupt (SIGINT,
+ * SIGTERM, SIGHUP) kills it; *ret_signal says which. */
+static bool run_import(ImportJob *j, int *ret_signal) {
+	sigset_t stop, old;
+	int status = 0;
+	pid_t pid;
+
+	*ret_signal = 0;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	sigaddset(&stop, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &stop, &old);
+	pid = fork();
+	if (pid < 0) {
+		log_error_errno(errno, "Failed to fork: %m");
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return false;
+	}
+	if (pid == 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		import_child(j);
+	}
+	for (;;) {
+		siginfo_t si;
+		int sig = sigwaitinfo(&stop, &si);
+		if (sig == SIGCHLD && waitpid(pid, &status, WNOHANG) == pid)
+			break;
+		if (sig > 0 && sig != SIGCHLD) {
+			(void) kill(pid, SIGKILL);
+			(void) waitpid(pid, &status, 0);
+			*ret_signal = sig;
+			break;
+		}
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return *ret_signal == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* The import runs in a child, so that an interrupt or a crash never leaves its hidden entry
+ * behind: berthctl waits, and removes what the child left when it did not finish. */
 static int import_image(const char *file, const char *name, bool raw) {
 	_cleanup_close_ int dir_fd = -EBADF, in_fd = -EBADF;
 	_cleanup_strv_free_ char **before = NULL, **after = NULL;
-	sigset_t stop, old;
-	int status = 0, r;
-	pid_t pid;
+	struct stat st;
+	int sig;
 
 	if (!machine_name_is_valid(name)) {
 		log_error("Invalid image name '%s'", name);
@@ -316,57 +355,23 @@ static int import_image(const char *file, const char *name, bool raw) {
 		return log_error_errno(errno, "Failed to open %s: %m", IMPORT_DIR);
 	before = import_leftovers(dir_fd, name);
 
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
-	sigaddset(&stop, SIGHUP);
-	sigaddset(&stop, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &stop, &old);
-	pid = fork();
-	if (pid < 0)
-		return log_error_errno(errno, "Failed to fork: %m");
-	if (pid == 0) {
-		ImageImport imp = { .in_fd = in_fd, .flags = arg.force ? IMAGE_IMPORT_FORCE : 0 };
-		(void) prctl(PR_SET_PDEATHSIG, SIGKILL);
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		r = raw ? image_import_raw(dir_fd, name, &imp) : image_import_tar(dir_fd, name, &imp);
-		if (r == -EEXIST)
-			log_error("Image '%s' exists already; use --force to replace it", name);
-		else if (r == -EXDEV || r == -EBADMSG)
-			log_error("Refusing '%s': %s%s%s%s", file,
-				  r == -EXDEV ? "an entry would land outside the image" : "the archive is malformed",
-				  imp.bad_entry ? " ('" : "", imp.bad_entry ?: "", imp.bad_entry ? "')" : "");
-		else if (r < 0)
-			log_error_errno(r, "Failed to import '%s' as '%s': %m", file, name);
-		_exit(r < 0 ? EXIT_FAILURE : EXIT_SUCCESS);
-	}
-	for (;;) {
-		siginfo_t si;
-		int sig = sigwaitinfo(&stop, &si);
-		if (sig == SIGCHLD) {
-			if (waitpid(pid, &status, WNOHANG) == pid)
-				break;
-			continue;
-		}
-		if (sig > 0) {
-			(void) kill(pid, SIGKILL);
-			(void) waitpid(pid, &status, 0);
-			status = -sig;
-			break;
-		}
-	}
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	if (status == 0 || (status > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+	ImportJob j = { .file = file, .name = name, .raw = raw, .in_fd = in_fd, .dir_fd = dir_fd };
+	/* A file's size is the total; a pipe's is unknown. */
+	progress_begin(&j.progress, fstat(in_fd, &st) >= 0 && S_ISREG(st.st_mode) ? (uint64_t) st.st_size : 0,
+		       "Importing '%s'", name);
+	if (run_import(&j, &sig)) {
 		if (!arg.quiet)
 			log_info("Imported '%s' as image '%s'", file, name);
 		return 0;
 	}
-	/* What the child made and left, interrupted: nothing of it stays. */
+	progress_clear(&j.progress);
+	/* What the child made and left, interrupted: nothing of it stays. Another import of the name
+	 * may run beside: its entry is locked, and left alone. */
 	after = import_leftovers(dir_fd, name);
 	STRV_FOREACH(p, after)
 		if (!strv_contains(before, *p))
-			(void) rm_rf_at(dir_fd, *p);
-	if (status < 0)
+			(void) locked_entry_remove(dir_fd, *p);
+	if (sig > 0)
 		log_error("Import of '%s' interrupted, nothing was left in %s", file, IMPORT_DIR);
 	return 1;
 }
@@ -393,26 +398,60 @@ int verb_import_raw(int argc, char *argv[]) {
 	return verb_import(argc, argv, true);
 }
 
+static bool wants_xz(const char *file) {
+	size_t n = strlen(file);
+	return (n > 3 && streq(file + n - 3, ".xz")) || (n > 4 && streq(file + n - 4, ".txz"));
+}
+
+/* Where an export writes: the output, through xz or not; what went in is counted for the
+ * progress. */
+typedef struct ExportSink {
+	int fd;
+	bool xz;
+	XzWriter x;
+	uint64_t bytes;
+	Progress *progress;
+} ExportSink;
+
+/* A TarWriteFn, with an ExportSink. */
+static int sink_write(void *userdata, const void *buf, size_t n) {
+	ExportSink *s = userdata;
+	int r = s->xz ? xz_writer_write(&s->x, buf, n) : loop_write(s->fd, buf, n);
+
+	if (r >= 0)
+		progress_update(s->progress, s->bytes += n);
+	return r;
+}
+
 /* The raw image's bytes as they are. */
-static int copy_fd(int in_fd, int out_fd) {
+static int copy_raw(int src_fd, ExportSink *sink) {
 	char buf[65536];
 
 	for (;;) {
-		ssize_t n = read(in_fd, buf, sizeof buf);
+		ssize_t n = read(src_fd, buf, sizeof buf);
 		int r;
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			return n < 0 ? -errno : 0;
-		r = loop_write(out_fd, buf, (size_t) n);
+		r = sink_write(sink, buf, (size_t) n);
 		if (r < 0)
 			return r;
 	}
 }
 
-static bool wants_xz(const char *file) {
-	size_t n = strlen(file);
-	return (n > 3 && streq(file + n - 3, ".xz")) || (n > 4 && streq(file + n - 4, ".txz"));
+static int export_image(int src_fd, ExportSink *sink, bool raw) {
+	int r = 0;
+
+	if (sink->xz)
+		r = xz_writer_init(&sink->x, sink->fd);
+	if (r >= 0)
+		r = raw ? copy_raw(src_fd, sink) : tar_write_tree(src_fd, sink_write, sink);
+	if (r >= 0 && sink->xz)
+		r = xz_writer_finish(&sink->x);
+	if (sink->xz)
+		xz_writer_done(&sink->x);
+	return r;
 }
 
 /* export-tar NAME [FILE] and export-raw NAME [FILE]: to FILE (".xz" compresses) or stdout. */
@@ -420,10 +459,10 @@ static int verb_export(int argc, char *argv[], bool raw) {
 	_cleanup_free_ char *path = NULL;
 	_cleanup_close_ int out_fd = -EBADF, src_fd = -EBADF;
 	const char *file = argc > 2 ? argv[2] : "-";
-	bool xz = wants_xz(file);
+	Progress progress;
 	ImageType type;
-	XzWriter x;
-	int r = image_get(argv[1], &type, &path);
+	struct stat st;
+	int r = image_lookup(argv[1], &type, &path);
 
 	if (r != 0)
 		return r;
@@ -439,23 +478,18 @@ static int verb_export(int argc, char *argv[], bool raw) {
 				  : open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (out_fd < 0)
 		return log_error_errno(errno, "Failed to create '%s': %m", file);
-	if (raw)
-		r = xz ? xz_compress_fd(src_fd, out_fd) : copy_fd(src_fd, out_fd);
-	else if (xz) {
-		r = xz_writer_init(&x, out_fd);
-		if (r >= 0) {
-			r = tar_write_tree(src_fd, xz_writer_write, &x);
-			if (r >= 0)
-				r = xz_writer_finish(&x);
-			xz_writer_done(&x);
-		}
-	} else
-		r = tar_write_tree(src_fd, tar_write_fd, &out_fd);
+	/* A raw image's size is the total; a tar stream's is known only at its end. */
+	progress_begin(&progress, raw && fstat(src_fd, &st) >= 0 ? (uint64_t) st.st_size : 0, "Exporting '%s'",
+		       argv[1]);
+	ExportSink sink = { .fd = out_fd, .xz = wants_xz(file), .progress = &progress };
+	r = export_image(src_fd, &sink, raw);
 	if (r < 0) {
+		progress_clear(&progress);
 		if (!streq(file, "-"))
 			(void) unlink(file);
 		return log_error_errno(r, "Failed to export image '%s': %m", argv[1]);
 	}
+	progress_finish(&progress);
 	return 0;
 }
 

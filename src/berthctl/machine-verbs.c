@@ -16,21 +16,12 @@
 #include "log.h"
 #include "machine-lookup.h"
 #include "os-release.h"
+#include "properties.h"
 #include "status-sections.h"
 #include "strv.h"
 
-/* A machine's facts as name/value pairs, in the order show prints them. */
-typedef struct Property {
-	const char *name;
-	char *value;
-} Property;
-
+/* A machine's facts, in the order show prints them. */
 #define N_PROPERTIES 9
-
-static void properties_done(Property *p) {
-	for (size_t i = 0; i < N_PROPERTIES; i++)
-		free(p[i].value);
-}
 
 static char *machine_os(const MachineRecord *rec, const char *key) {
 	_cleanup_strv_free_ char **os = NULL;
@@ -45,18 +36,6 @@ static char *machine_os(const MachineRecord *rec, const char *key) {
 		return NULL;
 	const char *v = strv_env_get(os, key);
 	return v ? strdup(v) : NULL;
-}
-
-static char *fmtstr(const char *fmt, ...) _printf_(1, 2);
-static char *fmtstr(const char *fmt, ...) {
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	return s;
 }
 
 static void machine_properties(const MachineRecord *rec, Property p[static N_PROPERTIES]) {
@@ -135,38 +114,12 @@ int verb_list(int argc, char *argv[]) {
 	return 0;
 }
 
-static bool property_wanted(const char *name) {
-	return !arg.property || strv_contains(arg.property, name);
-}
-
 static int show_one(const MachineRecord *rec, bool first) {
 	Property p[N_PROPERTIES];
 
 	machine_properties(rec, p);
-	if (arg.json) {
-		printf("%s{", first ? "" : ",");
-		bool any = false;
-		for (size_t i = 0; i < N_PROPERTIES; i++) {
-			if (!property_wanted(p[i].name))
-				continue;
-			printf("%s\"%s\":", any ? "," : "", p[i].name);
-			json_string(p[i].value);
-			any = true;
-		}
-		putchar('}');
-	} else {
-		if (!first)
-			putchar('\n');
-		for (size_t i = 0; i < N_PROPERTIES; i++) {
-			if (!property_wanted(p[i].name))
-				continue;
-			if (arg.value)
-				printf("%s\n", p[i].value ?: "");
-			else
-				printf("%s=%s\n", p[i].name, p[i].value ?: "");
-		}
-	}
-	properties_done(p);
+	properties_print(p, N_PROPERTIES, first);
+	properties_free(p, N_PROPERTIES);
 	return 0;
 }
 
@@ -270,7 +223,7 @@ int verb_status(int argc, char *argv[]) {
 		status_print_addresses(&rec);
 		print_processes(&rec);
 		status_print_journal(&rec, 10);
-		properties_done(p);
+		properties_free(p, N_PROPERTIES);
 		machine_record_done(&rec);
 	}
 	if (arg.json)

@@ -35,12 +35,15 @@ static const Verb verbs[] = {
 	{ "copy-to",   3, 4,        verb_copy_to },
 	{ "copy-from", 3, 4,        verb_copy_from },
 	{ "list-images", 1, 1,      verb_list_images },
+	{ "image-status", 2, VERB_ANY, verb_image_status },
+	{ "show-image", 1, VERB_ANY, verb_show_image },
 	{ "remove",    2, VERB_ANY, verb_remove },
 	{ "clone",     3, 3,        verb_clone },
 	{ "rename",    3, 3,        verb_rename },
 	{ "read-only", 2, 3,        verb_read_only },
 	{ "clean",     1, 1,        verb_clean },
 	{ "cat",       2, VERB_ANY, verb_cat },
+	{ "edit",      2, 2,        verb_edit },
 	{ "import-tar", 2, 3,       verb_import_tar },
 	{ "import-raw", 2, 3,       verb_import_raw },
 	{ "export-tar", 2, 3,       verb_export_tar },
@@ -68,12 +71,15 @@ static void help(void) {
 	       "  copy-from NAME PATH [PATH] Copy a file or directory from a machine to the host\n\n"
 	       "Image commands:\n"
 	       "  list-images               List images in the image directories\n"
+	       "  image-status NAME...      Show image details\n"
+	       "  show-image [NAME...]      Show image properties, or the pool's\n"
 	       "  remove NAME...            Remove images (not while a machine runs from one)\n"
 	       "  clone NAME NEW            Copy an image (sharing data where the file system can)\n"
 	       "  rename NAME NEW           Rename an image and its settings file\n"
 	       "  read-only NAME [BOOL]     Make an image read-only, or writable again\n"
-	       "  clean                     Remove hidden leftovers (.#*) in the image directories\n"
-	       "  cat NAME...               Show the settings file of images\n\n"
+	       "  clean [--all]             Remove hidden leftovers (.#*), with --all unused images too\n"
+	       "  cat NAME...               Show the settings file of images\n"
+	       "  edit NAME                 Edit the settings file of an image\n\n"
 	       "Import and export:\n"
 	       "  import-tar FILE|- [NAME]  Import a tar archive (.tar, .tar.xz) as image NAME\n"
 	       "  import-raw FILE|- [NAME]  Import a raw disk image (.raw, .raw.xz) as NAME.raw\n"
@@ -96,7 +102,7 @@ static void help(void) {
 	       "     --read-only            Read-only bind mounts and clones\n"
 	       "     --mkdir                Create a missing bind target\n"
 	       "     --force                Replace existing images\n"
-	       "  -a --all                  Include hidden entries\n",
+	       "  -a --all                  With clean, also remove unused writable images\n",
 	       program_invocation_short_name);
 }
 

@@ -10,6 +10,7 @@
 
 #include "copy.h"
 #include "fd-util.h"
+#include "locked-entry.h"
 #include "macro.h"
 
 /* Files with several links are copied once and linked again, so the copy has the same shape. */
@@ -88,10 +89,19 @@ static int copy_metadata(int src_fd, int dst_fd, const struct stat *st) {
 	return futimens(dst_fd, times) < 0 ? -errno : 0;
 }
 
+static void progress_add(CopyContext *c, uint64_t bytes, bool shared) {
+	if (!c->progress)
+		return;
+	c->progress->bytes_done += bytes;
+	if (shared)
+		c->progress->bytes_shared += bytes;
+	if (c->progress->update)
+		c->progress->update(c->progress, c->progress->userdata);
+}
+
 static int copy_file_data(CopyContext *c, int src_fd, int dst_fd, const struct stat *st) {
 	if ((c->flags & COPY_REFLINK) && ioctl(dst_fd, FICLONE, src_fd) >= 0) {
-		if (c->progress)
-			c->progress->bytes_done += st->st_size;
+		progress_add(c, (uint64_t) st->st_size, true);
 		return 0;
 	}
 	for (bool in_kernel = true;;) {
@@ -117,8 +127,7 @@ static int copy_file_data(CopyContext *c, int src_fd, int dst_fd, const struct s
 			return -errno;
 		if (n == 0)
 			return 0;
-		if (c->progress)
-			c->progress->bytes_done += n;
+		progress_add(c, (uint64_t) n, false);
 	}
 }
 
@@ -330,10 +339,10 @@ int copy_tree_shifted(const char *src, const char *dst, CopyFlags flags, CopyPro
 		return -EEXIST;
 	if (asprintf(&tmp_name, ".#%s.%d", name, (int) getpid()) < 0)
 		return -ENOMEM;
-	if (S_ISDIR(st.st_mode) ? mkdirat(parent_fd, tmp_name, 0700) < 0
-				: (tmp_fd = openat(parent_fd, tmp_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-						   0600)) < 0)
-		return -errno;
+	/* Locked while it is built, so a cleaner of hidden entries leaves it alone. */
+	tmp_fd = locked_entry_create(parent_fd, tmp_name, S_ISDIR(st.st_mode), S_ISDIR(st.st_mode) ? 0700 : 0600);
+	if (tmp_fd < 0)
+		return tmp_fd;
 	if (S_ISREG(st.st_mode)) {
 		r = copy_file_data(&c, src_fd, tmp_fd, &st);
 		if (r >= 0)
@@ -344,18 +353,13 @@ int copy_tree_shifted(const char *src, const char *dst, CopyFlags flags, CopyPro
 			(void) unlinkat(parent_fd, tmp_name, 0);
 		return r;
 	}
-	tmp_fd = openat(parent_fd, tmp_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (tmp_fd < 0)
+	c.root_dev = st.st_dev;
+	c.dst_root_fd = tmp_fd;
+	r = copy_dir_contents(&c, src_fd, tmp_fd, "");
+	if (r >= 0)
+		r = copy_metadata(src_fd, tmp_fd, &st);
+	if (r >= 0 && renameat2(parent_fd, tmp_name, parent_fd, name, RENAME_NOREPLACE) < 0)
 		r = -errno;
-	else {
-		c.root_dev = st.st_dev;
-		c.dst_root_fd = tmp_fd;
-		r = copy_dir_contents(&c, src_fd, tmp_fd, "");
-		if (r >= 0)
-			r = copy_metadata(src_fd, tmp_fd, &st);
-		if (r >= 0 && renameat2(parent_fd, tmp_name, parent_fd, name, RENAME_NOREPLACE) < 0)
-			r = -errno;
-	}
 	copy_context_done(&c);
 	if (r < 0)
 		(void) rm_rf_at(parent_fd, tmp_name);

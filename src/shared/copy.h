@@ -11,12 +11,17 @@ typedef enum CopyFlags {
 } CopyFlags;
 
 typedef struct CopyProgress {
-	uint64_t bytes_done;
+	uint64_t bytes_done;   /* file data copied, or shared, so far */
+	uint64_t bytes_shared; /* of bytes_done, what reflinks share with the source, not copied */
+	/* Called as bytes_done grows (NULL: not called), so that the caller can show progress. */
+	void (*update)(const struct CopyProgress *p, void *userdata);
+	void *userdata;
 } CopyProgress;
 
 /* Copies the tree (or with COPY_FILE the regular file) at src to the new path dst: ownership, modes, timestamps, xattrs, device nodes,
- * symlinks and hardlinks as they are. The copy is built under a hidden ".#" name next to dst and
- * renamed only when complete, so dst never exists half-made; on failure the partial copy is removed.
+ * symlinks and hardlinks as they are. The copy is built under a hidden ".#" name next to dst, locked
+ * (see locked-entry.h), and renamed only when complete, so dst never exists half-made; on failure
+ * the partial copy is removed.
  * progress, when not NULL, is updated as bytes are copied. */
 int copy_tree(const char *src, const char *dst, CopyFlags flags, CopyProgress *progress);
 

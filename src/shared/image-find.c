@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include "image-find.h"
@@ -63,4 +64,29 @@ int image_find(const char *name, const char *const *dirs, ImageType *ret_type, c
 		return 0;
 	}
 	return -ENOENT;
+}
+
+int image_from_entry(const char *entry, const struct stat *st, ImageType *ret_type, char **ret_name) {
+	size_t n = strlen(entry);
+	ImageType type;
+	char *name;
+
+	if (S_ISDIR(st->st_mode))
+		type = IMAGE_DIRECTORY;
+	else if (S_ISREG(st->st_mode) && n > 4 && streq(entry + n - 4, ".raw")) {
+		type = IMAGE_RAW;
+		n -= 4;
+	} else
+		return -ENOENT;
+	name = strndup(entry, n);
+	if (!name)
+		return -ENOMEM;
+	/* Valid names start with neither '.' nor '-': hidden entries are never images. */
+	if (!machine_name_is_valid(name)) {
+		free(name);
+		return -ENOENT;
+	}
+	*ret_type = type;
+	*ret_name = name;
+	return 0;
 }

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,17 +11,32 @@
 #include "copy.h"
 #include "fd-util.h"
 #include "image-import.h"
+#include "locked-entry.h"
 #include "macro.h"
 #include "name-util.h"
 #include "tar-extract.h"
 #include "xz-util.h"
 
-/* The first bytes, read to tell .xz from plain tar, are handed back before the rest of the fd. */
+/* The input: the first bytes, read to tell .xz from plain tar, are handed back before the rest of
+ * the fd; and every read is counted, for the caller's progress. */
 typedef struct Peeked {
 	uint8_t head[8];
 	size_t n, off;
 	int fd;
+	uint64_t bytes_read;
+	const ImageImport *imp;
 } Peeked;
+
+static ssize_t input_read(Peeked *p, void *buf, size_t n) {
+	ssize_t k = tar_read_fd(&p->fd, buf, n);
+
+	if (k > 0) {
+		p->bytes_read += (uint64_t) k;
+		if (p->imp->progress)
+			p->imp->progress(p->bytes_read, p->imp->progress_userdata);
+	}
+	return k;
+}
 
 static ssize_t peeked_read(void *userdata, void *buf, size_t n) {
 	Peeked *p = userdata;
@@ -31,12 +47,12 @@ static ssize_t peeked_read(void *userdata, void *buf, size_t n) {
 		p->off += k;
 		return (ssize_t) k;
 	}
-	return tar_read_fd(&p->fd, buf, n);
+	return input_read(p, buf, n);
 }
 
 static int peek(Peeked *p) {
 	while (p->n < sizeof p->head) {
-		ssize_t k = tar_read_fd(&p->fd, p->head + p->n, sizeof p->head - p->n);
+		ssize_t k = input_read(p, p->head + p->n, sizeof p->head - p->n);
 		if (k < 0)
 			return (int) k;
 		if (k == 0)
@@ -46,19 +62,8 @@ static int peek(Peeked *p) {
 	return 0;
 }
 
-/* A decoder that starts with the bytes already peeked, then reads on from the fd. */
-static int xz_open_peeked(XzReader *x, const Peeked *p) {
-	int r = xz_reader_init(x, p->fd);
-	if (r < 0)
-		return r;
-	memcpy(x->in, p->head, p->n);
-	x->s.next_in = x->in;
-	x->s.avail_in = p->n;
-	return 0;
-}
-
 static int extract(int dir_fd, ImageImport *imp) {
-	Peeked p = { .fd = imp->in_fd };
+	Peeked p = { .fd = imp->in_fd, .imp = imp };
 	TarExtract t = { .flags = TAR_EXTRACT_OWNERSHIP | TAR_EXTRACT_XATTRS };
 	XzReader x;
 	int r;
@@ -71,7 +76,7 @@ static int extract(int dir_fd, ImageImport *imp) {
 		t.userdata = &p;
 		r = tar_extract(dir_fd, &t);
 	} else {
-		r = xz_open_peeked(&x, &p);
+		r = xz_reader_init_input(&x, peeked_read, &p);
 		if (r < 0)
 			return r;
 		t.read = xz_reader_read;
@@ -86,7 +91,7 @@ static int extract(int dir_fd, ImageImport *imp) {
 
 /* Copies the (possibly compressed) stream into fd. */
 static int unpack_raw(int fd, ImageImport *imp) {
-	Peeked p = { .fd = imp->in_fd };
+	Peeked p = { .fd = imp->in_fd, .imp = imp };
 	XzReader x;
 	uint8_t buf[65536];
 	ssize_t k;
@@ -101,7 +106,7 @@ static int unpack_raw(int fd, ImageImport *imp) {
 				return r;
 		return (int) k;
 	}
-	r = xz_open_peeked(&x, &p);
+	r = xz_reader_init_input(&x, peeked_read, &p);
 	if (r < 0)
 		return r;
 	while ((k = xz_reader_read(&x, buf, sizeof buf)) > 0)
@@ -111,36 +116,43 @@ static int unpack_raw(int fd, ImageImport *imp) {
 	return r < 0 ? r : (int) k;
 }
 
-/* Makes the hidden ".#NAME<random>" entry: a directory when raw is false, else an empty file whose
- * fd is returned in ret_fd. */
-static int make_hidden(int images_dir_fd, const char *name, bool raw, char **ret, int *ret_fd) {
+/* Makes the hidden ".#NAME<random>" entry, a directory or (raw) a file, and returns an fd on it that
+ * holds its lock until the import is done, so a cleaner leaves it alone. */
+static int make_hidden(int images_dir_fd, const char *name, bool raw, char **ret) {
 	for (int i = 0; i < 16; i++) {
 		_cleanup_free_ char *tmp = NULL;
 		uint64_t rnd;
+		int fd;
 
 		if (getrandom(&rnd, sizeof rnd, 0) != sizeof rnd)
 			return -EIO;
 		if (asprintf(&tmp, ".#%s%016llx", name, (unsigned long long) rnd) < 0)
 			return -ENOMEM;
-		int fd = raw ? openat(images_dir_fd, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)
-			     : mkdirat(images_dir_fd, tmp, 0700);
+		fd = locked_entry_create(images_dir_fd, tmp, !raw, raw ? 0600 : 0700);
 		if (fd >= 0) {
-			if (raw)
-				*ret_fd = fd;
 			*ret = TAKE_PTR(tmp);
-			return 0;
+			return fd;
 		}
-		if (errno != EEXIST)
-			return -errno;
+		if (fd != -EEXIST)
+			return fd;
 	}
 	return -EEXIST;
 }
 
 static int put_in_place(int images_dir_fd, const char *name, ImageImport *imp) {
+	_cleanup_close_ int old_fd = -EBADF;
+
 	if (renameat2(images_dir_fd, imp->tmp_name, images_dir_fd, name, RENAME_NOREPLACE) >= 0)
 		return 0;
 	if (errno != EEXIST || !(imp->flags & IMAGE_IMPORT_FORCE))
 		return -errno;
+	/* The old image is locked from here until it is gone: a machine running from it holds its
+	 * lock (then it is not replaced), and a cleaner leaves it to us once it has the hidden name. */
+	old_fd = openat(images_dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+	if (old_fd < 0)
+		return -errno;
+	if (flock(old_fd, LOCK_EX | LOCK_NB) < 0)
+		return errno == EWOULDBLOCK ? -EBUSY : -errno;
 	/* Swap, so NAME is never missing, then remove the old tree under the hidden name. */
 	if (renameat2(images_dir_fd, imp->tmp_name, images_dir_fd, name, RENAME_EXCHANGE) < 0)
 		return -errno;
@@ -160,9 +172,9 @@ int image_import_raw(int images_dir_fd, const char *name, ImageImport *imp) {
 	if (!(imp->flags & IMAGE_IMPORT_FORCE) && fstatat(images_dir_fd, file, &st, AT_SYMLINK_NOFOLLOW) >= 0)
 		return -EEXIST;
 	imp->tmp_name = mfree(imp->tmp_name);
-	r = make_hidden(images_dir_fd, name, true, &imp->tmp_name, &fd);
-	if (r < 0)
-		return r;
+	fd = make_hidden(images_dir_fd, name, true, &imp->tmp_name);
+	if (fd < 0)
+		return fd;
 	r = unpack_raw(fd, imp);
 	if (r >= 0 && fchmod(fd, 0644) < 0)
 		r = -errno;
@@ -184,11 +196,10 @@ int image_import_tar(int images_dir_fd, const char *name, ImageImport *imp) {
 	if (!(imp->flags & IMAGE_IMPORT_FORCE) && fstatat(images_dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) >= 0)
 		return -EEXIST;
 	imp->tmp_name = mfree(imp->tmp_name);
-	r = make_hidden(images_dir_fd, name, false, &imp->tmp_name, NULL);
-	if (r < 0)
-		return r;
-	dir_fd = openat(images_dir_fd, imp->tmp_name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	r = dir_fd < 0 ? -errno : extract(dir_fd, imp);
+	dir_fd = make_hidden(images_dir_fd, name, false, &imp->tmp_name);
+	if (dir_fd < 0)
+		return dir_fd;
+	r = extract(dir_fd, imp);
 	if (r >= 0)
 		r = put_in_place(images_dir_fd, name, imp);
 	if (r < 0)

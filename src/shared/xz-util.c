@@ -47,6 +47,14 @@ int xz_reader_init(XzReader *x, int fd) {
 	return lzma_to_errno(lzma_stream_decoder_mt(&x->s, &mt));
 }
 
+int xz_reader_init_input(XzReader *x, XzInputFn input, void *userdata) {
+	int r = xz_reader_init(x, -EBADF);
+
+	x->input = input;
+	x->input_userdata = userdata;
+	return r;
+}
+
 void xz_reader_done(XzReader *x) {
 	lzma_end(&x->s);
 }
@@ -54,11 +62,17 @@ void xz_reader_done(XzReader *x) {
 static int fill(XzReader *x) {
 	ssize_t k;
 
-	do
-		k = read(x->fd, x->in, sizeof x->in);
-	while (k < 0 && errno == EINTR);
+	if (x->input)
+		k = x->input(x->input_userdata, x->in, sizeof x->in);
+	else {
+		do
+			k = read(x->fd, x->in, sizeof x->in);
+		while (k < 0 && errno == EINTR);
+		if (k < 0)
+			k = -errno;
+	}
 	if (k < 0)
-		return -errno;
+		return (int) k;
 	x->s.next_in = x->in;
 	x->s.avail_in = (size_t) k;
 	x->eof = k == 0;

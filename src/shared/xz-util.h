@@ -12,16 +12,23 @@
 /* True when the bytes start like an .xz stream (needs at least 6). */
 bool xz_has_magic(const void *p, size_t n);
 
-/* A decoder reading compressed bytes from fd. The decoder is liblzma's multi-threaded one (one
- * thread per CPU): multi-block streams, as "xz -T0" writes, decode in parallel. */
+/* Reads up to n bytes of compressed input: the count, 0 at the end, or -errno. */
+typedef ssize_t (*XzInputFn)(void *userdata, void *buf, size_t n);
+
+/* A decoder reading compressed bytes from fd, or through an XzInputFn. The decoder is liblzma's
+ * multi-threaded one (one thread per CPU): multi-block streams, as "xz -T0" writes, decode in
+ * parallel. */
 typedef struct XzReader {
 	lzma_stream s;
 	int fd;
+	XzInputFn input; /* NULL: read(2) of fd */
+	void *input_userdata;
 	bool eof, done;
 	uint8_t in[65536];
 } XzReader;
 
 int xz_reader_init(XzReader *x, int fd);
+int xz_reader_init_input(XzReader *x, XzInputFn input, void *userdata);
 void xz_reader_done(XzReader *x);
 /* Reads up to n decoded bytes; 0 at the end of the stream, -EBADMSG for corrupt input, -errno.
  * Its signature is a TarReadFn's, with an XzReader as userdata. */

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+
+#include "image-lookup.h"
+#include "log.h"
+
+int image_lookup(const char *name, ImageType *ret_type, char **ret_path) {
+	int r = image_find(name, NULL, ret_type, ret_path);
+
+	if (r == -EINVAL || r == -ENOENT) {
+		log_error(r == -EINVAL ? "Invalid image name '%s'" : "No image '%s'", name);
+		return 1;
+	}
+	if (r < 0)
+		return log_error_errno(r, "Failed to look up image '%s': %m", name);
+	return 0;
+}
+
+bool image_is_read_only(const char *path, ImageType type) {
+	struct stat st;
+	int flags = 0;
+
+	/* Not access(W_OK): root may write to a file without write permission. */
+	if (type == IMAGE_RAW)
+		return stat(path, &st) >= 0 && !(st.st_mode & 0222);
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd >= 0 && ioctl(fd, FS_IOC_GETFLAGS, &flags) >= 0 && (flags & FS_IMMUTABLE_FL);
+}

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+#include "image-find.h"
+
+/* Finding an image for a verb, with the messages all image verbs give. */
+
+/* The image NAME in the image directories. Returns 0 when found; 1, the exit status, after logging
+ * "Invalid image name 'NAME'" or "No image 'NAME'"; -errno after logging otherwise. */
+int image_lookup(const char *name, ImageType *ret_type, char **ret_path);
+
+/* Whether the image is read-only the way "read-only NAME" makes it: the immutable flag on a
+ * directory image's top directory, no write permission on a raw image. */
+bool image_is_read_only(const char *path, ImageType type);
