@@ -11,6 +11,12 @@
  * "Invalid image name 'NAME'" or "No image 'NAME'"; -errno after logging otherwise. */
 int image_lookup(const char *name, ImageType *ret_type, char **ret_path);
 
-/* Whether the image is read-only the way "read-only NAME" makes it: the immutable flag on a
- * directory image's top directory, no write permission on a raw image. */
+/* Whether the image is read-only the way "read-only NAME" makes it: the read-only flag of a
+ * subvolume, the immutable flag on a directory image's top directory, no write permission on a
+ * raw image. */
 bool image_is_read_only(const char *path, ImageType type);
+/* Makes it so, or writable again. -errno. */
+int image_set_read_only(const char *path, ImageType type, bool read_only);
+
+/* What the image is, as listed: "directory", "subvolume" (a btrfs subvolume) or "raw". */
+const char *image_kind(const char *path, ImageType type);

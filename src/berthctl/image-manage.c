@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "berthctl.h"
+#include "btrfs-util.h"
 #include "copy.h"
 #include "disk-usage.h"
 #include "fd-util.h"
@@ -54,25 +55,6 @@ static int valid_new_name(const char *name) {
 	return 1;
 }
 
-/* Directory images are read-only with the immutable flag on their top directory (nothing can be
- * added, removed or renamed there), raw images without write permission, as machinectl does. */
-static int set_read_only(const char *path, ImageType type, bool ro) {
-	struct stat st;
-
-	if (type == IMAGE_RAW) {
-		if (stat(path, &st) < 0 || chmod(path, ro ? st.st_mode & ~0222 : st.st_mode | 0200) < 0)
-			return -errno;
-		return 0;
-	}
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	int flags;
-
-	if (fd < 0 || ioctl(fd, FS_IOC_GETFLAGS, &flags) < 0)
-		return -errno;
-	flags = ro ? flags | FS_IMMUTABLE_FL : flags & ~FS_IMMUTABLE_FL;
-	return ioctl(fd, FS_IOC_SETFLAGS, &flags) < 0 ? -errno : 0;
-}
-
 int verb_read_only(int argc, char *argv[]) {
 	_cleanup_free_ char *path = NULL, *dir = NULL;
 	ImageType type;
@@ -85,7 +67,7 @@ int verb_read_only(int argc, char *argv[]) {
 	r = find(argv[1], &type, &path, &dir);
 	if (r != 0)
 		return r;
-	r = set_read_only(path, type, ro);
+	r = image_set_read_only(path, type, ro);
 	if (r < 0)
 		return log_error_errno(r, "Failed to make image '%s' %s: %m", argv[1], ro ? "read-only" : "writable");
 	return 0;
@@ -108,6 +90,21 @@ static uint64_t clone_total(const char *path) {
 	return fd >= 0 && disk_usage_fd(fd, &usage) >= 0 ? usage.data : 0;
 }
 
+/* -EOPNOTSUPP when path is no subvolume, or the target is on another file system: then copy. */
+static int snapshot_image(const char *path, const char *dir, const char *name) {
+	_cleanup_close_ int src_fd = -EBADF, dir_fd = -EBADF;
+	int r;
+
+	src_fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (src_fd < 0 || !btrfs_is_subvolume(src_fd))
+		return -EOPNOTSUPP;
+	dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir_fd < 0)
+		return -errno;
+	r = btrfs_snapshot(src_fd, dir_fd, name, arg.read_only);
+	return r == -EXDEV ? -EOPNOTSUPP : r;
+}
+
 int verb_clone(int argc, char *argv[]) {
 	_cleanup_free_ char *path = NULL, *dir = NULL, *target = NULL;
 	Progress progress;
@@ -119,21 +116,26 @@ int verb_clone(int argc, char *argv[]) {
 		return r;
 	if (asprintf(&target, "%s/%s%s", dir, argv[2], type == IMAGE_RAW ? ".raw" : "") < 0)
 		return log_error_errno(ENOMEM, "Out of memory");
-	progress_begin(&progress, clone_total(path), "Cloning '%s'", argv[1]);
-	/* Shares the data where the file system can (reflinks); built aside and renamed when done. */
-	r = copy_tree(path, target, COPY_REFLINK | COPY_FILE | COPY_SAME_MOUNT,
-		      &(CopyProgress) { .update = clone_progress, .userdata = &progress });
-	if (r >= 0)
-		progress_finish(&progress);
-	else
-		progress_clear(&progress);
+	/* A subvolume is snapshotted (at once, sharing everything), read-only from the start if asked. */
+	r = snapshot_image(path, dir, argv[2]);
+	bool snapshot = r >= 0;
+	if (r == -EOPNOTSUPP) {
+		progress_begin(&progress, clone_total(path), "Cloning '%s'", argv[1]);
+		/* Shares the data where the file system can (reflinks); built aside and renamed when done. */
+		r = copy_tree(path, target, COPY_REFLINK | COPY_FILE | COPY_SAME_MOUNT,
+			      &(CopyProgress) { .update = clone_progress, .userdata = &progress });
+		if (r >= 0)
+			progress_finish(&progress);
+		else
+			progress_clear(&progress);
+	}
 	if (r == -EEXIST) {
 		log_error("Image '%s' exists already", argv[2]);
 		return 1;
 	}
 	if (r < 0)
 		return log_error_errno(r, "Failed to clone image '%s' to '%s': %m", argv[1], argv[2]);
-	if (arg.read_only && (r = set_read_only(target, type, true)) < 0)
+	if (arg.read_only && !snapshot && (r = image_set_read_only(target, type, true)) < 0)
 		return log_error_errno(r, "Failed to make image '%s' read-only: %m", argv[2]);
 	return 0;
 }

@@ -19,8 +19,6 @@
 /* The pool: where imports land and what clean --all empties. */
 #define POOL_DIR "/var/lib/machines"
 
-/* btrfs gives each subvolume's top directory this inode number. */
-#define BTRFS_SUBVOLUME_INO 256
 
 typedef struct ImageFacts {
 	char *path;
@@ -34,12 +32,6 @@ typedef struct ImageFacts {
 
 static void image_facts_done(ImageFacts *f) {
 	free(f->path);
-}
-
-static bool is_subvolume(int fd, const struct statx *stx) {
-	struct statfs sfs;
-
-	return stx->stx_ino == BTRFS_SUBVOLUME_INO && fstatfs(fd, &sfs) >= 0 && sfs.f_type == BTRFS_SUPER_MAGIC;
 }
 
 /* The facts of image NAME: 0, or 1 (the exit status) after logging "No image" and friends, or
@@ -64,7 +56,7 @@ static int image_facts(const char *name, ImageFacts *ret) {
 		image_facts_done(&f);
 		return log_error_errno(r, "Failed to add up the size of image '%s': %m", f.path);
 	}
-	f.kind = f.type == IMAGE_RAW ? "raw" : is_subvolume(fd, &stx) ? "subvolume" : "directory";
+	f.kind = image_kind(f.path, f.type);
 	f.read_only = image_is_read_only(f.path, f.type);
 	f.created = stx.stx_mask & STATX_BTIME ? (time_t) stx.stx_btime.tv_sec : 0;
 	f.modified = (time_t) stx.stx_mtime.tv_sec;

@@ -36,6 +36,7 @@
 typedef struct ImageInfo {
 	char *name;
 	ImageType type;
+	const char *kind; /* image_kind() */
 	char *path;
 	char *os;
 	bool read_only;
@@ -66,6 +67,7 @@ static int image_info_read(const char *dir, const char *entry, ImageInfo *ret) {
 	if (i.type == IMAGE_RAW)
 		i.size = (uint64_t) st.st_size;
 	i.read_only = image_is_read_only(path, i.type);
+	i.kind = image_kind(path, i.type);
 	i.mtime = st.st_mtim;
 	if (i.type == IMAGE_DIRECTORY)
 		(void) image_os_pretty_name(path, IMAGE_DIRECTORY, &i.os);
@@ -146,7 +148,7 @@ int verb_list_images(int argc, char *argv[]) {
 			printf("%s{\"name\":", k ? "," : "");
 			json_string(i->name);
 			printf(",\"type\":");
-			json_string(image_type_to_string(i->type));
+			json_string(i->kind);
 			printf(",\"path\":");
 			json_string(i->path);
 			printf(",\"read_only\":%s,\"usage\":", i->read_only ? "true" : "false");
@@ -161,7 +163,7 @@ int verb_list_images(int argc, char *argv[]) {
 				printf("null");
 			putchar('}');
 		} else
-			printf("%-24s %-9s %-3s %-12s %-20s %s\n", i->name, image_type_to_string(i->type),
+			printf("%-24s %-9s %-3s %-12s %-20s %s\n", i->name, i->kind,
 			       i->read_only ? "yes" : "no", size, when, i->os ?: "-");
 	}
 	if (arg.json)

@@ -375,13 +375,17 @@ static int rm_one(int fd, const char *name, void *userdata) {
 	if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
 	if (S_ISDIR(st.st_mode)) {
-		/* Something mounted below is not ours to delete. */
-		if (st.st_dev != dev)
+		/* Something mounted below is not ours to delete; a btrfs subvolume inside the tree has
+		 * a device number of its own too, but is no mount point, and goes with the tree. */
+		struct statx stx;
+		if (st.st_dev != dev &&
+		    (statx(fd, name, AT_SYMLINK_NOFOLLOW, 0, &stx) < 0 || !(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) ||
+		     (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT)))
 			return -EBUSY;
 		int sub = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub < 0)
 			return -errno;
-		int r = rm_dir_contents(sub, dev);
+		int r = rm_dir_contents(sub, st.st_dev);
 		close(sub);
 		if (r < 0)
 			return r;
