@@ -198,6 +198,7 @@ def test_clone_rename_read_only_cat_clean(berthctl, name):
     ctl(berthctl, "clean")
     assert not (MACHINES / f".#{name}-leftover").exists() and (MACHINES / f"{name}-new").exists()
 
+    # remove takes the settings file beside the image along.
     ctl(berthctl, "remove", f"{name}-new", f"{name}-copy")
-    (MACHINES / f"{name}-new.nspawn").unlink()
+    assert not (MACHINES / f"{name}-new.nspawn").exists()
     assert leftovers() == []
