@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -40,12 +41,21 @@ static int find(const char *name, ImageType *ret_type, char **ret_path, char **r
 
 static int refuse_if_running(const char *name, const char *path) {
 	MachineRecord running = {};
+	_cleanup_close_ int fd = -EBADF;
 
-	if (machine_record_find_by_root(MACHINE_RECORD_DIR, path, &running) < 0)
-		return 0;
-	log_error("Image '%s' is in use by the running machine '%s'", name, running.name);
-	machine_record_done(&running);
-	return 1;
+	if (machine_record_find_by_root(MACHINE_RECORD_DIR, path, &running) >= 0) {
+		log_error("Image '%s' is in use by the running machine '%s'", name, running.name);
+		machine_record_done(&running);
+		return 1;
+	}
+	/* A machine running from it holds its lock, also one whose record names another root (a raw
+	 * image's names where berth mounted it). */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK) {
+		log_error("Image '%s' is in use by a running machine", name);
+		return 1;
+	}
+	return 0;
 }
 
 static int valid_new_name(const char *name) {

@@ -109,7 +109,7 @@ def test_read_only_raw_image_is_not_removed(berthctl, name):
     assert not raw.exists()
 
 
-def test_image_in_use_is_not_removed_or_replaced(berthctl, name):
+def test_image_in_use_is_not_removed_renamed_or_replaced(berthctl, name):
     """A machine running from a raw image holds its lock; its record names where berth mounted it,
     not the image, so the lock is what tells."""
     raw = MACHINES / f"{name}.raw"
@@ -120,6 +120,8 @@ def test_image_in_use_is_not_removed_or_replaced(berthctl, name):
         assert r.returncode == 1 and f"Image '{name}' is in use by a running machine" in r.stderr
         r = ctl(berthctl, "--force", "import-raw", "-", name, input="new" * 1000)
         assert r.returncode == 1 and f"Image '{name}' is in use by a running machine, not replacing it" in r.stderr
+        r = ctl(berthctl, "rename", name, f"{name}-renamed")
+        assert r.returncode == 1 and f"Image '{name}' is in use by a running machine" in r.stderr
     assert raw.read_bytes() == b"old" * 1000
     assert [e for e in entries() if name in e] == [f"{name}.raw"]
     ok(ctl(berthctl, "--force", "import-raw", "-", name, input="new" * 1000))
