@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
+#include <endian.h>
 
 #include "fd-util.h"
 #include "log.h"
@@ -52,10 +56,70 @@ static uid_t shifted(const Walk *w, uid_t id) {
 	return id >= w->from && id - w->from < w->range ? id - w->from + w->to : id;
 }
 
+/* The kernel's form of a POSIX ACL in its extended attribute: a little-endian version 2 header,
+ * then entries of tag, permissions and ID. Only named users' and groups' entries carry an ID. */
+#define ACL_XATTR_VERSION 2
+#define ACL_TAG_USER 0x02
+#define ACL_TAG_GROUP 0x08
+
+typedef struct AclEntry {
+	uint16_t tag, perm;
+	uint32_t id;
+} AclEntry; /* 8 bytes, no padding */
+
+/* Shifts the IDs of the ACL in attribute attr of the file, if it has one. */
+static int shift_acl(const Walk *w, const char *file, const char *attr, const char *path) {
+	_cleanup_free_ uint8_t *buf = NULL;
+	ssize_t size = lgetxattr(file, attr, NULL, 0);
+	bool changed = false;
+
+	if (size < 0)
+		return errno == ENODATA || errno == EOPNOTSUPP ? 0 : log_error_errno(errno, "Failed to read the ACL of '%s': %m", path);
+	buf = malloc(size ?: 1);
+	if (!buf)
+		return log_error_errno(ENOMEM, "Out of memory");
+	size = lgetxattr(file, attr, buf, (size_t) size);
+	if (size < 0)
+		return log_error_errno(errno, "Failed to read the ACL of '%s': %m", path);
+	if (size < 4 || (size - 4) % (ssize_t) sizeof(AclEntry) != 0 || le32toh(*(uint32_t *) buf) != ACL_XATTR_VERSION)
+		return log_error_errno(EBADMSG, "The ACL of '%s' is not one berth knows", path);
+	for (AclEntry *e = (AclEntry *) (buf + 4); (uint8_t *) e < buf + size; e++) {
+		uint16_t tag = le16toh(e->tag);
+		if (tag != ACL_TAG_USER && tag != ACL_TAG_GROUP)
+			continue;
+		uid_t id = le32toh(e->id), to = shifted(w, id);
+		if (to != id) {
+			e->id = htole32(to);
+			changed = true;
+		}
+	}
+	if (changed && lsetxattr(file, attr, buf, (size_t) size, 0) < 0)
+		return log_error_errno(errno, "Failed to change the ACL of '%s': %m", path);
+	return 0;
+}
+
+static int shift_acls(const Walk *w, int dir_fd, const char *name, const struct stat *st, const char *path) {
+	char file[64 + NAME_MAX];
+	int r;
+
+	if (S_ISLNK(st->st_mode))
+		return 0; /* symlinks have no ACLs */
+	/* By the directory's fd: the xattr calls take paths, and this one follows no symlink. */
+	snprintf(file, sizeof file, "/proc/self/fd/%d%s%s", dir_fd, *name ? "/" : "", name);
+	r = shift_acl(w, file, "system.posix_acl_access", path);
+	if (r >= 0 && S_ISDIR(st->st_mode))
+		r = shift_acl(w, file, "system.posix_acl_default", path);
+	return r;
+}
+
 static int shift_entry(const Walk *w, int dir_fd, const char *name, const struct stat *st, const char *path) {
 	uid_t uid = shifted(w, st->st_uid);
 	gid_t gid = (gid_t) shifted(w, (uid_t) st->st_gid);
+	int r;
 
+	r = shift_acls(w, dir_fd, name, st, path);
+	if (r < 0)
+		return r;
 	if (uid == st->st_uid && gid == st->st_gid)
 		return 0;
 	if (fchownat(dir_fd, name, uid, gid, AT_SYMLINK_NOFOLLOW | (*name ? 0 : AT_EMPTY_PATH)) < 0)

@@ -5,6 +5,7 @@
 import os
 import shutil
 import signal
+import struct
 import subprocess
 import tempfile
 import time
@@ -219,6 +220,21 @@ def test_chown_refuses_a_tree_with_links_outside(copied_tree, run_berth):
         link.unlink()
 
 
+ACL_TAGS = {"user_obj": 1, "user": 2, "group_obj": 4, "group": 8, "mask": 0x10, "other": 0x20}
+
+
+def acl(*entries):
+    """A POSIX ACL in the kernel's xattr form, from (tag, id, perm) entries."""
+    return struct.pack("<I", 2) + b"".join(struct.pack("<HHI", ACL_TAGS[t], perm, i) for t, i, perm in entries)
+
+
+def acl_ids(value):
+    """The (tag, id) of the named user and group entries of an ACL in xattr form."""
+    names = {v: k for k, v in ACL_TAGS.items()}
+    entries = [struct.unpack_from("<HHI", value, off) for off in range(4, len(value), 8)]
+    return [(names[tag], i) for tag, _, i in entries if names[tag] in ("user", "group")]
+
+
 def test_chown_shifts_the_tree_and_boots(berth, copied_tree, run_berth):
     """ownership=chown shifts the owners on disk (not through symlinks), after which the tree boots
     with -U in the same range without being changed again."""
@@ -226,6 +242,15 @@ def test_chown_shifts_the_tree_and_boots(berth, copied_tree, run_berth):
     (tree / "root/points-outside").symlink_to(outside)
     suid = tree / "usr/bin/passwd"
     mode = os.stat(suid).st_mode
+    # POSIX ACLs naming users and groups: user 1000 on a file, group 100 by default in a directory.
+    (tree / "srv/acl-dir").mkdir()
+    (tree / "srv/acl-file").write_text("acl\n")
+    os.setxattr(tree / "srv/acl-file", "system.posix_acl_access", acl(("user_obj", 0, 6), ("user", 1000, 6),
+                                                                      ("group_obj", 0, 4), ("mask", 0, 6),
+                                                                      ("other", 0, 4)))
+    os.setxattr(tree / "srv/acl-dir", "system.posix_acl_default", acl(("user_obj", 0, 7), ("group_obj", 0, 5),
+                                                                      ("group", 100, 5), ("mask", 0, 5),
+                                                                      ("other", 0, 5)))
     r = run_berth("-q", "-D", tree, "--private-users=pick", "--private-users-ownership=chown", "-M",
                   "bt-userns-h", "/bin/sh", "-c", REPORT)
     info = report(r)
@@ -239,6 +264,9 @@ def test_chown_shifts_the_tree_and_boots(berth, copied_tree, run_berth):
     assert os.stat(suid).st_mode == mode  # set-user-ID kept
     shadow = os.stat(tree / "etc/shadow")
     assert shadow.st_gid == base + 42  # group shadow, shifted with the rest
+    # The IDs in ACLs move with the owners.
+    assert acl_ids(os.getxattr(tree / "srv/acl-file", "system.posix_acl_access")) == [("user", base + 1000)]
+    assert acl_ids(os.getxattr(tree / "srv/acl-dir", "system.posix_acl_default")) == [("group", base + 100)]
 
     # -U takes the range the tree's owners are in, and shifts nothing again.
     with Boot(berth, tree, "bt-userns-h", "-U") as b:
