@@ -70,6 +70,23 @@ static int die_with_parent(const ChildContext *c) {
 
 /* Everything done while the host's tree is still visible: the root is assembled, and the host
  * objects the container gets (the pty, files to bind) are taken as detached mounts. */
+/* Keeps stdio, the sync socket, berth's pidfd, the tree and /proc berth made, and the bind mounts
+ * berth took for the container (mount_custom_take_host_binds). */
+static int close_fds_but_ours(const ChildContext *c) {
+	size_t n = 7, most = 7 + (c->custom_mounts ? c->custom_mounts->n : 0);
+	_cleanup_free_ int *keep = malloc(most * sizeof(int));
+
+	if (!keep)
+		return -ENOMEM;
+	memcpy(keep, (int[]) { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, c->sync_fd, c->parent_pidfd, c->root_fd,
+			       c->proc_fd },
+	       7 * sizeof(int));
+	for (size_t i = 0; c->custom_mounts && i < c->custom_mounts->n; i++)
+		if (c->custom_mounts->mounts[i].tree_fd >= 0)
+			keep[n++] = c->custom_mounts->mounts[i].tree_fd;
+	return close_all_fds_except(keep, n);
+}
+
 static int setup_before_pivot(const ChildContext *c, ApiVfsContext *api, int *ret_console_tree, char **ret_root) {
 	int r;
 
@@ -360,9 +377,7 @@ _Noreturn void child_main(const ChildContext *context) {
 	/* Nothing of berth's reaches the container but stdio and the sync socket. */
 	own.root_fd = root_fd;
 	own.proc_fd = proc_fd;
-	r = close_all_fds_except((int[]) { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, c->sync_fd, c->parent_pidfd,
-					   c->root_fd, c->proc_fd },
-				 7);
+	r = close_fds_but_ours(c);
 	if (r < 0)
 		child_fail(c, log_error_errno(r, "Failed to close file descriptors: %m"), EXIT_FAILURE, true);
 	if (setsid() < 0)

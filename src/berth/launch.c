@@ -158,6 +158,8 @@ static int prepare(Launch *l) {
 	if (mkdir(ROOTFS_STAGING_DIR, 0700) < 0 && errno != EEXIST)
 		return log_error_errno(errno, "Failed to create %s: %m", ROOTFS_STAGING_DIR);
 	r = mount_custom_prepare(s, &l->custom_mounts);
+	if (r >= 0 && l->userns.enabled)
+		r = mount_custom_take_host_binds(&l->custom_mounts, l->userns.shift);
 	if (r < 0)
 		return r;
 	/* Compiled (or read from its cache) here, so the container's process only loads it. */

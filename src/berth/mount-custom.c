@@ -213,8 +213,9 @@ static int make_temp_dir(size_t n, const char *sub, char **ret) {
 	return 0;
 }
 
-/* A bind source as a detached mount: the host's before pivot_root, "+" ones in root_fd. */
-static int take_bind(int root_fd, CustomMount *m, size_t n) {
+/* A bind source as a detached mount: the host's before pivot_root, "+" ones in root_fd. An ID
+ * mapping is for a container whose root is host ID base. */
+static int take_bind(int root_fd, CustomMount *m, size_t n, uid_t base) {
 	const NspawnMount *nm = m->mount;
 	unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (nm->recursive ? AT_RECURSIVE : 0);
 	_cleanup_free_ char *temp = NULL;
@@ -245,7 +246,7 @@ static int take_bind(int root_fd, CustomMount *m, size_t n) {
 	if (nm->read_only && (r = mount_tree_set_read_only(fd)) < 0)
 		return log_error_errno(r, "Failed to make the bind of '%s' to '%s' read-only: %m", source,
 				       nm->destination);
-	if (nm->idmap != BIND_IDMAP_NONE && (r = mount_tree_idmap(fd, nm->idmap, st.st_uid)) < 0)
+	if (nm->idmap != BIND_IDMAP_NONE && (r = mount_tree_idmap(fd, nm->idmap, st.st_uid, base)) < 0)
 		return log_error_errno(r, "Failed to map the IDs of the bind of '%s' to '%s' (%s): %m", source,
 				       nm->destination, bind_idmap_to_string(nm->idmap));
 	return 0;
@@ -342,8 +343,10 @@ static int take_one(int root_fd, CustomMount *m, size_t n) {
 
 	if (nm->type == NSPAWN_MOUNT_INACCESSIBLE && path_is_root(nm->destination))
 		return log_error_errno(EINVAL, "Cannot make the container's root directory inaccessible");
+	if (m->tree_fd >= 0)
+		return 0; /* taken by berth already (mount_custom_take_host_binds) */
 	if (nm->type == NSPAWN_MOUNT_BIND && !(nm->source && nm->source[0] == '+'))
-		return take_bind(root_fd, m, n);
+		return take_bind(root_fd, m, n, 0);
 	if (nm->type == NSPAWN_MOUNT_OVERLAY)
 		return take_overlay(root_fd, m, n);
 	return 0; /* "+" binds, tmpfs and inaccessible: when attached */
@@ -406,7 +409,7 @@ static int attach_one(int root_fd, CustomMount *m, size_t n) {
 	if (nm->type == NSPAWN_MOUNT_INACCESSIBLE)
 		return attach_inaccessible(root_fd, m);
 	if (m->tree_fd < 0) {
-		r = nm->type == NSPAWN_MOUNT_TMPFS ? attach_tmpfs(m) : take_bind(root_fd, m, n);
+		r = nm->type == NSPAWN_MOUNT_TMPFS ? attach_tmpfs(m) : take_bind(root_fd, m, n, 0);
 		if (r < 0)
 			return r;
 	}
@@ -425,6 +428,21 @@ static int attach_one(int root_fd, CustomMount *m, size_t n) {
 		return log_error_errno(r, "Failed to mount the %s on '%s': %m", nspawn_mount_type_to_string(nm->type),
 				       nm->destination);
 	m->tree_fd = safe_close(m->tree_fd);
+	return 0;
+}
+
+static bool host_bind(const NspawnMount *nm) {
+	return nm->type == NSPAWN_MOUNT_BIND && nm->source && nm->source[0] != '+';
+}
+
+int mount_custom_take_host_binds(CustomMounts *c, uid_t base) {
+	for (size_t i = 0; i < c->n; i++) {
+		if (!host_bind(c->mounts[i].mount))
+			continue;
+		int r = take_bind(-EBADF, &c->mounts[i], i, base);
+		if (r < 0)
+			return r;
+	}
 	return 0;
 }
 

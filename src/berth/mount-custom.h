@@ -36,6 +36,11 @@ typedef struct CustomMounts {
 
 /* In berth: checks the host sources exist and makes the overlays' work directories. Logs. */
 int mount_custom_prepare(const Settings *s, CustomMounts *ret);
+/* In berth, for a container with a user namespace of its own (root is host ID base), before it is
+ * made: takes the binds of host sources, which the container's root may not be allowed to reach
+ * and whose idmap or rootidmap need privilege over the source's file system that the container's
+ * user namespace lacks. The child inherits them. Logs. */
+int mount_custom_take_host_binds(CustomMounts *c, uid_t base);
 /* In the child, before pivot_root, with root the container's assembled root: takes host bind
  * sources and builds overlays as detached mounts, and mounts what goes on "/" itself. Logs. */
 int mount_custom_take(CustomMounts *c, const char *root);

@@ -270,7 +270,7 @@ static int userns_from_map(const char *map) {
 	return r < 0 ? r : fd;
 }
 
-int mount_tree_idmap(int tree_fd, BindIdmap idmap, uid_t owner) {
+int mount_tree_idmap(int tree_fd, BindIdmap idmap, uid_t owner, uid_t base) {
 	struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP };
 	_cleanup_close_ int userns_fd = -EBADF;
 	char map[64];
@@ -279,9 +279,9 @@ int mount_tree_idmap(int tree_fd, BindIdmap idmap, uid_t owner) {
 		return 0;
 	/* "INSIDE OUTSIDE COUNT": on-disk IDs are the inside, what the container sees the outside. */
 	if (idmap == BIND_IDMAP_HOST_OWNER)
-		snprintf(map, sizeof map, "%u 0 1\n", (unsigned) owner);
+		snprintf(map, sizeof map, "%u %u 1\n", (unsigned) owner, (unsigned) base);
 	else
-		snprintf(map, sizeof map, "0 0 65536\n");
+		snprintf(map, sizeof map, "0 %u 65536\n", (unsigned) base);
 	userns_fd = userns_from_map(map);
 	if (userns_fd < 0)
 		return userns_fd;

@@ -27,9 +27,10 @@ int mount_tmpfs_detached(const char *options, char *message, size_t size);
 /* Makes the detached mount tree_fd, with its submounts, read-only. */
 int mount_tree_set_read_only(int tree_fd);
 /* Maps the IDs of the detached mount tree_fd, with its submounts, as the bind option says, for a
- * container without a user namespace of its own (its IDs are the host's: offset 0, 65536 of them):
- * "idmap" shows host IDs 0-65535 as themselves, "rootidmap" owner as root; other IDs show as the
- * overflow ID (nobody). The file system must support ID-mapped mounts. */
-int mount_tree_idmap(int tree_fd, BindIdmap idmap, uid_t owner);
+ * container whose root is host ID base (0 without a user namespace of its own; 65536 IDs):
+ * "idmap" shows the IDs 0-65535 on disk as the container's own 0-65535, "rootidmap" owner as the
+ * container's root; other IDs show as the overflow ID (nobody). The file system must support
+ * ID-mapped mounts, and the caller must be privileged over it (not inside the container). */
+int mount_tree_idmap(int tree_fd, BindIdmap idmap, uid_t owner, uid_t base);
 /* Mounts the detached tree_fd on what target_fd (an O_PATH fd) is. */
 int mount_tree_attach(int tree_fd, int target_fd);

@@ -76,12 +76,12 @@ int options_verify_userns(Settings *s) {
 	    (s->ephemeral || s->volatile_mode != VOLATILE_NO))
 		return log_invalid("--ephemeral or --volatile= and --private-users-ownership=chown may not be "
 				   "combined: the tree under the overlay cannot change its owners");
-	/* An id-mapped mount needs privilege over the source's file system, which the container's
-	 * user namespace, where binds are made, does not have. */
+	/* berth maps host sources before the container exists; one in the tree ("+") would have to be
+	 * mapped from inside, where there is no privilege to. */
 	for (size_t i = 0; i < s->n_mounts; i++)
-		if (s->mounts[i].type == NSPAWN_MOUNT_BIND && s->mounts[i].idmap != BIND_IDMAP_NONE)
-			return log_invalid("The bind option '%s' of '%s' is not supported with --private-users= "
-					   "yet; use 'noidmap' or give the source the container's UID range",
+		if (s->mounts[i].type == NSPAWN_MOUNT_BIND && s->mounts[i].idmap != BIND_IDMAP_NONE &&
+		    (!s->mounts[i].source || s->mounts[i].source[0] == '+'))
+			return log_invalid("The bind option '%s' of '%s' needs a host source with --private-users=",
 					   bind_idmap_to_string(s->mounts[i].idmap), s->mounts[i].destination);
 	return 0;
 }

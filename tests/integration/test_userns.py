@@ -198,11 +198,32 @@ def test_boot_with_a_mapped_tree(berth, pristine_tree):
         assert b.wait() == 0
 
 
-def test_idmap_binds_are_refused_with_a_user_namespace(pristine_tree, run_berth, tmp_path):
-    r = run_berth("-q", "-D", pristine_tree, "-x", "-U", "-M", "bt-userns-i", f"--bind={tmp_path}:/mnt:idmap",
-                  "true")
+def test_idmap_binds_with_a_user_namespace(pristine_tree, run_berth, tmp_path):
+    """With -U, berth maps bind sources into the container's range: rootidmap shows the source's
+    owner as the container's root (and what root makes there is the owner's on the host), idmap
+    shows IDs 0-65535 on disk as the container's own, noidmap leaves the host's IDs (nobody)."""
+    owned = tmp_path / "owned"
+    owned.mkdir()
+    (owned / "mine").write_text("x")
+    (owned / "far").write_text("x")
+    os.chown(owned, 1000, 1000)
+    os.chown(owned / "mine", 1000, 1000)
+    os.chown(owned / "far", 70000, 70000)
+    r = run_berth("-q", "-D", pristine_tree, "-x", "-U", "-M", "bt-userns-i",
+                  f"--bind={owned}:/mnt/root:rootidmap", f"--bind={owned}:/mnt/id:idmap",
+                  f"--bind={owned}:/mnt/plain:noidmap", "/bin/sh", "-c",
+                  "stat -c '%n %u' /mnt/root /mnt/root/mine /mnt/root/far /mnt/id/mine /mnt/id/far "
+                  "/mnt/plain/mine; echo made > /mnt/root/created")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == ["/mnt/root 0", "/mnt/root/mine 0", "/mnt/root/far 65534",
+                                     "/mnt/id/mine 1000", "/mnt/id/far 65534", "/mnt/plain/mine 65534"], r.stdout
+    st = (owned / "created").stat()
+    assert (st.st_uid, st.st_gid) == (1000, 1000)
+
+    # A source in the tree would have to be mapped from inside the container: refused by name.
+    r = run_berth("-q", "-D", pristine_tree, "-x", "-U", "-M", "bt-userns-i", "--bind=+/srv:/mnt:idmap", "true")
     assert r.returncode == 1
-    assert "The bind option 'idmap' of '/mnt' is not supported with --private-users=" in r.stderr, r.stderr
+    assert "The bind option 'idmap' of '/mnt' needs a host source with --private-users=" in r.stderr, r.stderr
 
 
 def test_chown_refuses_a_tree_with_links_outside(copied_tree, run_berth):
