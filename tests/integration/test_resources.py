@@ -4,9 +4,12 @@
 # leak check then finds no cgroup of the machine left in any hierarchy, and an --overlay work
 # directory beside its upper directory is gone even after a SIGKILL of berth.
 
+import os
 import subprocess
 import time
 from pathlib import Path
+
+import pytest
 
 MACHINE = "berthres"
 SCOPE = f"machine.slice/machine-{MACHINE}.scope"
@@ -14,12 +17,29 @@ SCOPE = f"machine.slice/machine-{MACHINE}.scope"
 INSIDE = """
 echo x > /dev/null && echo null-ok
 head -c1 /dev/zero | od -An -c | grep -q '\\\\0' && echo zero-ok
-mknod /tmp/sda b 8 0 2>/dev/null; head -c1 /tmp/sda >/dev/null 2>&1 || echo blockdev-denied
+mknod /root/null c 1 3 && echo x > /root/null && echo mknod-ok
+{{ mknod /root/disk b {disk} && ( exec 3</root/disk ); }} 2>&1 | grep -q 'Operation not permitted' && echo blockdev-denied
 echo READY
 read line
 ( for i in 1 2 3 4 5 6 7 8 9 10; do sleep 30 & done ) 2>/dev/null
 echo fork=$?
 """
+
+
+def host_disk():
+    """MAJOR MINOR of a block device of the host that root can open (not a loop device, which
+    machines may use), so that only the device policy can make opening it in the container fail."""
+    for entry in sorted(Path("/sys/dev/block").iterdir()):
+        major, minor = map(int, entry.name.split(":"))
+        node = Path("/dev") / Path(os.readlink(entry)).name
+        if major == 7 or not node.is_block_device():
+            continue
+        try:
+            os.close(os.open(node, os.O_RDONLY))
+        except OSError:
+            continue
+        return f"{major} {minor}"
+    pytest.fail("No block device of this host can be opened, to test the device policy with", pytrace=False)
 
 
 def limit_file(v2, v1_controller, v1):
@@ -35,7 +55,7 @@ def limit_file(v2, v1_controller, v1):
 def test_devices_and_limits(berth, tree):
     proc = subprocess.Popen([berth, "-q", "-D", tree, "-M", MACHINE, "--console=pipe",
                              "--property=TasksMax=5", "--property=MemoryMax=300M",
-                             "--property=CPUQuota=50%", "/bin/sh", "-c", INSIDE],
+                             "--property=CPUQuota=50%", "/bin/sh", "-c", INSIDE.format(disk=host_disk())],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         seen = []
@@ -58,12 +78,30 @@ def test_devices_and_limits(berth, tree):
     seen += out.split()
     assert proc.returncode == 0, f"{seen}\n{err}"
     assert "null-ok" in seen and "zero-ok" in seen, seen
-    assert "blockdev-denied" in seen, seen
+    # Nodes can be made (null works; /root, as /tmp is nodev), but not the host's disk, nor opened.
+    assert "mknod-ok" in seen and "blockdev-denied" in seen, seen
     assert memory == str(300 * 1024 * 1024)
     assert pids == "5"
     assert cpu == "50000"
     # Ten more processes do not fit in five.
     assert "fork=0" not in seen and any(s.startswith("fork=") for s in seen), seen
+
+
+def test_devices_with_a_bpf_program(berth, tree):
+    """Where there is no v1 devices hierarchy (cgroup2 only), berth's BPF device program is the
+    policy: berth runs in a mount namespace that lacks /sys/fs/cgroup/devices."""
+    if not Path("/sys/fs/cgroup/devices").is_dir():
+        script = ""  # cgroup2-only already: the program is what berth uses anyway
+    else:
+        script = "umount -l /sys/fs/cgroup/devices && "
+    inside = "echo x > /dev/null && echo null-ok; mknod /root/null c 1 3 && echo x > /root/null && echo mknod-ok; " \
+        f"{{ mknod /root/disk b {host_disk()} && ( exec 3</root/disk ); }} 2>&1 | " \
+        "grep -q 'Operation not permitted' && echo blockdev-denied; head -c1 /dev/urandom | wc -c"
+    r = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c",
+                        script + 'exec "$0" "$@"', berth, "-q", "-D", tree, "-M", MACHINE, "--console=pipe",
+                        "/bin/sh", "-c", inside], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["null-ok", "mknod-ok", "blockdev-denied", "1"], r.stdout + r.stderr
 
 
 def test_properties_refused_without_systemd(run_berth, tree):
