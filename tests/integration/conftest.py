@@ -133,6 +133,18 @@ def run_command(cmd, timeout=60, input=None, env=None):
 
 # ---- running machines ----
 
+def make_owned_source(path):
+    """A bind source for the ID-mapping tests: path and its file "mine" owned by 1000:1000, its
+    file "far" by 70000:70000 (outside any 64K range from 0)."""
+    path.mkdir()
+    (path / "mine").write_text("x")
+    (path / "far").write_text("x")
+    os.chown(path, 1000, 1000)
+    os.chown(path / "mine", 1000, 1000)
+    os.chown(path / "far", 70000, 70000)
+    return path
+
+
 def machine_record(name):
     """The runtime record of running machine name (/run/berth/machines/NAME) as a dict, or None."""
     try:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import tree_digest
+from conftest import make_owned_source, tree_digest
 from test_completion import bash_complete, fish_complete, zsh_listing
 
 PROBE = "/usr/local/bin/berth-probe"
@@ -174,13 +174,7 @@ def test_inaccessible_as_user(tree, run_berth):
 def test_bind_id_mapping(tree, host, run_berth):
     """Without a user namespace the container's IDs are the host's: rootidmap shows the source's
     owner as root (and root's new files belong to the owner), idmap shows IDs 0-65535 unchanged."""
-    owned = host.path / "owned"
-    owned.mkdir()
-    (owned / "mine").write_text("x")
-    (owned / "far").write_text("x")
-    os.chown(owned, 1000, 1000)
-    os.chown(owned / "mine", 1000, 1000)
-    os.chown(owned / "far", 70000, 70000)
+    owned = make_owned_source(host.path / "owned")
     got, _ = run_checks(run_berth, ["-D", tree, "--register=no", f"--bind={owned}:/mnt/root:rootidmap",
                                     f"--bind={owned}:/mnt/id:idmap", f"--bind={owned}:/mnt/plain:noidmap"],
                         [("stat", "/mnt/root"), ("stat", "/mnt/root/mine"), ("stat", "/mnt/root/far"),

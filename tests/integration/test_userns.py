@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from boot import Boot
-from conftest import machine_record, process_alive, tree_digest
+from conftest import machine_record, make_owned_source, process_alive, tree_digest
 
 BLOCK = 0x10000
 PICK_FIRST, PICK_LAST = 0x00080000, 0x6FFF0000
@@ -202,13 +202,7 @@ def test_idmap_binds_with_a_user_namespace(pristine_tree, run_berth, tmp_path):
     """With -U, berth maps bind sources into the container's range: rootidmap shows the source's
     owner as the container's root (and what root makes there is the owner's on the host), idmap
     shows IDs 0-65535 on disk as the container's own, noidmap leaves the host's IDs (nobody)."""
-    owned = tmp_path / "owned"
-    owned.mkdir()
-    (owned / "mine").write_text("x")
-    (owned / "far").write_text("x")
-    os.chown(owned, 1000, 1000)
-    os.chown(owned / "mine", 1000, 1000)
-    os.chown(owned / "far", 70000, 70000)
+    owned = make_owned_source(tmp_path / "owned")
     r = run_berth("-q", "-D", pristine_tree, "-x", "-U", "-M", "bt-userns-i",
                   f"--bind={owned}:/mnt/root:rootidmap", f"--bind={owned}:/mnt/id:idmap",
                   f"--bind={owned}:/mnt/plain:noidmap", "/bin/sh", "-c",
