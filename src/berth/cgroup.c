@@ -6,34 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/magic.h>
 
 #include "cgroup.h"
 #include "fileio.h"
 #include "log.h"
 #include "unit-name.h"
-
-static bool is_cgroup2(const char *path) {
-	struct statfs fs;
-	return statfs(path, &fs) >= 0 && fs.f_type == CGROUP2_SUPER_MAGIC;
-}
-
-int cgroup_detect(CgroupLayout *ret_layout, const char **ret_root) {
-	if (is_cgroup2("/sys/fs/cgroup")) {
-		*ret_layout = CGROUP_LAYOUT_UNIFIED;
-		*ret_root = "/sys/fs/cgroup";
-		return 0;
-	}
-	if (is_cgroup2("/sys/fs/cgroup/unified")) {
-		*ret_layout = CGROUP_LAYOUT_HYBRID;
-		*ret_root = "/sys/fs/cgroup/unified";
-		return 0;
-	}
-	return -EOPNOTSUPP;
-}
 
 static int mkdir_exist_ok(const char *path) {
 	if (mkdir(path, 0755) < 0 && errno != EEXIST)

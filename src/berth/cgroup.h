@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "cgroup-util.h"
+
 /* The machine's cgroup, in the cgroup2 hierarchy: /sys/fs/cgroup on unified hosts, or
  * /sys/fs/cgroup/unified on hybrid hosts (v1 controllers plus a cgroup2 tree for tracking).
  * Layout: MACHINE/{payload,supervisor}: the container runs in payload, which its cgroup namespace
@@ -18,13 +20,6 @@ typedef enum CgroupBackend {
 	_CGROUP_BACKEND_INVALID = -EINVAL,
 } CgroupBackend;
 
-typedef enum CgroupLayout {
-	CGROUP_LAYOUT_UNIFIED,
-	CGROUP_LAYOUT_HYBRID,
-	_CGROUP_LAYOUT_MAX,
-	_CGROUP_LAYOUT_INVALID = -EINVAL,
-} CgroupLayout;
-
 typedef struct MachineCgroup {
 	CgroupBackend backend;
 	CgroupLayout layout;
@@ -33,9 +28,6 @@ typedef struct MachineCgroup {
 	char *root;      /* where the cgroup2 hierarchy is mounted */
 	char *origin;    /* berth's own cgroup before cgroup_attach_self, relative to root */
 } MachineCgroup;
-
-/* Where the cgroup2 hierarchy is mounted and what kind of host this is. */
-int cgroup_detect(CgroupLayout *ret_layout, const char **ret_root);
 
 /* CGROUP_BACKEND_CGROUPFS: creates the machine's cgroup; -EBUSY if one with processes exists already. */
 int cgroup_create_machine(const char *machine, MachineCgroup *ret);

@@ -57,17 +57,11 @@ static int partition_device(ImageRaw *i, PartitionDesignator des, const Dissecte
 			    char *dev, size_t size) {
 	int r;
 
-	r = loop_device_partition_path(&i->loop, p->partno, dev, size);
-	if (r == -EOPNOTSUPP) {
-		r = loop_device_attach(i->image_fd, p->offset, p->size, read_only, false, &i->parts[des]);
-		if (r < 0)
-			return log_error_errno(r, "Failed to attach the %s partition to a loop device: %m",
-					       partition_designator_to_string(des));
-		snprintf(dev, size, "%s", i->parts[des].path);
-		return 0;
-	}
+	r = loop_device_partition(&i->loop, i->image_fd, p->partno, p->offset, p->size, read_only, &i->parts[des],
+				  dev, size);
 	if (r < 0)
-		return log_error_errno(r, "Partition device '%s' did not appear: %m", dev);
+		return log_error_errno(r, "Failed to find a device for the %s partition: %m",
+				       partition_designator_to_string(des));
 	return 0;
 }
 

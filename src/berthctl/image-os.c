@@ -52,13 +52,7 @@ static int mount_partition(const LoopDevice *loop, int image_fd, const Dissected
 	char dev[64];
 	int r, fd;
 
-	r = loop_device_partition_path(loop, p->partno, dev, sizeof dev);
-	if (r == -EOPNOTSUPP) {
-		/* The kernel reads no partition tables: a loop device over the partition's range. */
-		r = loop_device_attach(image_fd, p->offset, p->size, true, false, part);
-		if (r >= 0)
-			snprintf(dev, sizeof dev, "%s", part->path);
-	}
+	r = loop_device_partition(loop, image_fd, p->partno, p->offset, p->size, true, part, dev, sizeof dev);
 	if (r < 0)
 		return r;
 	fs_fd = fsopen(p->fstype, FSOPEN_CLOEXEC);

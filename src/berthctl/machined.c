@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cgroup.h"
+#include "cgroup-util.h"
 #include "fd-util.h"
 #include "log.h"
 #include "machined.h"

@@ -97,6 +97,20 @@ int loop_device_partition_path(const LoopDevice *d, int partno, char *ret, size_
 	return -ENXIO;
 }
 
+int loop_device_partition(const LoopDevice *d, int image_fd, int partno, uint64_t offset, uint64_t size,
+			  bool read_only, LoopDevice *ret_part, char *ret, size_t ret_size) {
+	int r = loop_device_partition_path(d, partno, ret, ret_size);
+
+	if (r != -EOPNOTSUPP)
+		return r;
+	/* The kernel reads no partition tables: a loop device over the partition's range. */
+	r = loop_device_attach(image_fd, offset, size, read_only, false, ret_part);
+	if (r < 0)
+		return r;
+	snprintf(ret, ret_size, "%s", ret_part->path);
+	return 0;
+}
+
 void loop_device_done(LoopDevice *d) {
 	closep(&d->fd);
 	d->nr = -1;

@@ -27,4 +27,10 @@ int loop_device_attach(int image_fd, uint64_t offset, uint64_t size, bool read_o
  * support for the table. */
 int loop_device_partition_path(const LoopDevice *d, int partno, char *ret, size_t size);
 
+/* The device of partition partno (size bytes at offset of the image open on image_fd) of d, which
+ * is attached to that image: d's partition where the kernel scanned the table, else a loop device
+ * of its own over the partition's range, attached to ret_part (read-only if asked). */
+int loop_device_partition(const LoopDevice *d, int image_fd, int partno, uint64_t offset, uint64_t size,
+			  bool read_only, LoopDevice *ret_part, char *ret, size_t ret_size);
+
 void loop_device_done(LoopDevice *d);

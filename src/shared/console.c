@@ -239,7 +239,7 @@ static bool master_read(Console *c) {
 			break;
 		}
 		if (n < 0) {
-			log_warning_errno((int) n, "Failed to read the container's console, giving up on it: %m");
+			log_warning_errno((int) n, "Failed to read the machine's terminal, giving up on it: %m");
 			endpoint_stop(&c->master);
 			break;
 		}
@@ -261,7 +261,7 @@ static bool master_write(Console *c) {
 		if (n == -EAGAIN)
 			break;
 		if (n < 0) {
-			log_warning_errno((int) n, "Failed to write to the container's console, dropping input: %m");
+			log_warning_errno((int) n, "Failed to write to the machine's terminal, dropping input: %m");
 			buffer_clear(&c->to_master);
 			break;
 		}
@@ -508,7 +508,7 @@ static int on_winch(_unused_ sd_event_source *s, _unused_ const struct signalfd_
 
 	r = winsize_copy(c->winsize_fd, c->master.fd);
 	if (r < 0)
-		log_debug_errno(r, "Failed to pass the window size on to the container, ignoring: %m");
+		log_debug_errno(r, "Failed to pass the window size on to the machine, ignoring: %m");
 	return 0;
 }
 

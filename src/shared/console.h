@@ -5,8 +5,9 @@
 
 #include "macro.h"
 
-/* The container's console: a pseudo-terminal whose slave becomes the container's /dev/console, and
- * a relay between its master and berth's own stdin/stdout on the supervisor's event loop. */
+/* A relay between a pseudo-terminal's master and our own stdin/stdout on an sd-event loop: berth's
+ * container console (the slave is the container's /dev/console), and berthctl's login and shell
+ * (the slave is a pty of the machine). */
 
 typedef enum ConsoleFlags {
 	CONSOLE_FORWARD_INPUT = 1 << 0,  /* interactive: berth's stdin goes to the container */
