@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 #include <linux/bpf.h>
 
@@ -11,6 +13,7 @@
 #include "cgroup-resources.h"
 #include "fileio.h"
 #include "log.h"
+#include "nspawn-file.h"
 
 typedef struct DeviceRule {
 	char type;          /* 'c' character device, 'b' block device */
@@ -41,7 +44,61 @@ static const DeviceRule allowed[] = {
 	{ 'b', 0, 0, "m" },
 };
 
-static int apply_v1(const char *machine, pid_t pid) {
+int bound_devices_find(const Settings *s, BoundDevices *ret) {
+	BoundDevices d = {};
+
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		const NspawnMount *m = &s->mounts[i];
+		struct stat st;
+		BoundDevice *grown;
+
+		if (m->type != NSPAWN_MOUNT_BIND || !m->source || m->source[0] == '+')
+			continue;
+		/* A bind mount follows symlinks, so the node is what the path ends at. */
+		if (stat(m->source, &st) < 0) {
+			bound_devices_done(&d);
+			return log_error_errno(errno, "Cannot use '%s' as the bind source for '%s': %m", m->source,
+					       m->destination);
+		}
+		if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
+			continue;
+		grown = reallocarray(d.devices, d.n + 1, sizeof *d.devices);
+		if (!grown) {
+			bound_devices_done(&d);
+			return log_error_errno(ENOMEM, "Out of memory");
+		}
+		d.devices = grown;
+		d.devices[d.n++] = (BoundDevice) { .block = S_ISBLK(st.st_mode),
+						   .rdev = st.st_rdev, .read_only = m->read_only };
+	}
+	*ret = d;
+	return 0;
+}
+
+void bound_devices_done(BoundDevices *d) {
+	free(d->devices);
+	*d = (BoundDevices) {};
+}
+
+/* The fixed rules, then one per bound device. */
+static DeviceRule *rules_make(const BoundDevices *bound, size_t *ret_n) {
+	size_t n = ELEMENTSOF(allowed) + (bound ? bound->n : 0);
+	DeviceRule *rules = calloc(n, sizeof *rules);
+
+	if (!rules)
+		return NULL;
+	memcpy(rules, allowed, sizeof allowed);
+	for (size_t i = 0; bound && i < bound->n; i++) {
+		const BoundDevice *b = &bound->devices[i];
+		rules[ELEMENTSOF(allowed) + i] = (DeviceRule) { .type = b->block ? 'b' : 'c', .major = major(b->rdev),
+								.minor = (int) minor(b->rdev),
+								.access = b->read_only ? "r" : "rw" };
+	}
+	*ret_n = n;
+	return rules;
+}
+
+static int apply_v1(const char *machine, pid_t pid, const DeviceRule *rules, size_t n_rules) {
 	_cleanup_free_ char *dir = NULL, *deny = NULL, *allow = NULL;
 	int r = cgroup_v1_join("devices", machine, pid, &dir);
 
@@ -52,13 +109,13 @@ static int apply_v1(const char *machine, pid_t pid) {
 	r = write_string_file(deny, "a");
 	if (r < 0)
 		return log_error_errno(r, "Failed to deny device access in '%s': %m", dir);
-	for (size_t i = 0; i < ELEMENTSOF(allowed); i++) {
+	for (size_t i = 0; i < n_rules; i++) {
 		char rule[64], minor[16];
-		if (allowed[i].minor < 0)
+		if (rules[i].minor < 0)
 			strcpy(minor, "*");
 		else
-			snprintf(minor, sizeof minor, "%d", allowed[i].minor);
-		snprintf(rule, sizeof rule, "%c %u:%s %s", allowed[i].type, allowed[i].major, minor, allowed[i].access);
+			snprintf(minor, sizeof minor, "%d", rules[i].minor);
+		snprintf(rule, sizeof rule, "%c %u:%s %s", rules[i].type, rules[i].major, minor, rules[i].access);
 		r = write_string_file(allow, rule);
 		if (r < 0)
 			return log_error_errno(r, "Failed to allow device '%s' in '%s': %m", rule, dir);
@@ -75,7 +132,9 @@ static unsigned access_bits(const char *access) {
 
 /* The program sees struct bpf_cgroup_dev_ctx { access_type (access << 16 | type), major, minor }
  * and returns 1 to allow: r3 type, r4 access, r5 major, r6 minor; one block per rule. */
-static size_t build_program(struct bpf_insn *p) {
+#define PROGRAM_SIZE(n_rules) (9 + 8 * (n_rules))
+
+static size_t build_program(struct bpf_insn *p, const DeviceRule *rules, size_t n_rules) {
 	size_t n = 0;
 
 	p[n++] = INSN(BPF_LDX | BPF_W | BPF_MEM, 2, 1, 0, 0);
@@ -85,8 +144,8 @@ static size_t build_program(struct bpf_insn *p) {
 	p[n++] = INSN(BPF_ALU64 | BPF_RSH | BPF_K, 4, 0, 0, 16);
 	p[n++] = INSN(BPF_LDX | BPF_W | BPF_MEM, 5, 1, 4, 0);
 	p[n++] = INSN(BPF_LDX | BPF_W | BPF_MEM, 6, 1, 8, 0);
-	for (size_t i = 0; i < ELEMENTSOF(allowed); i++) {
-		const DeviceRule *d = &allowed[i];
+	for (size_t i = 0; i < n_rules; i++) {
+		const DeviceRule *d = &rules[i];
 		short left = d->minor >= 0 ? 7 : 6; /* what follows the first jump of the block */
 		p[n++] = INSN(BPF_JMP | BPF_JNE | BPF_K, 3, 0, left,
 			      d->type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR);
@@ -106,14 +165,16 @@ static size_t build_program(struct bpf_insn *p) {
 }
 
 /* The program stays attached to the payload's cgroup until the cgroup is removed. */
-static int apply_bpf(const MachineCgroup *cg) {
-	struct bpf_insn prog[9 + 8 * ELEMENTSOF(allowed)];
+static int apply_bpf(const MachineCgroup *cg, const DeviceRule *rules, size_t n_rules) {
+	_cleanup_free_ struct bpf_insn *prog = calloc(PROGRAM_SIZE(n_rules), sizeof *prog);
 	union bpf_attr load = {}, attach = {};
 	_cleanup_close_ int fd = -EBADF;
 
+	if (!prog)
+		return log_error_errno(ENOMEM, "Out of memory");
 	load.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
 	load.insns = (uint64_t) (uintptr_t) prog;
-	load.insn_cnt = (uint32_t) build_program(prog);
+	load.insn_cnt = (uint32_t) build_program(prog, rules, n_rules);
 	load.license = (uint64_t) (uintptr_t) "GPL";
 	fd = (int) syscall(SYS_bpf, BPF_PROG_LOAD, &load, sizeof load);
 	if (fd < 0)
@@ -127,8 +188,14 @@ static int apply_bpf(const MachineCgroup *cg) {
 	return 0;
 }
 
-int cgroup_devices_apply(const MachineCgroup *cg, const char *machine, pid_t pid) {
-	int r = apply_v1(machine, pid);
+int cgroup_devices_apply(const MachineCgroup *cg, const char *machine, pid_t pid, const BoundDevices *bound) {
+	_cleanup_free_ DeviceRule *rules = NULL;
+	size_t n_rules;
+	int r;
 
-	return r == -ENOENT ? apply_bpf(cg) : r;
+	rules = rules_make(bound, &n_rules);
+	if (!rules)
+		return log_error_errno(ENOMEM, "Out of memory");
+	r = apply_v1(machine, pid, rules, n_rules);
+	return r == -ENOENT ? apply_bpf(cg, rules, n_rules) : r;
 }

@@ -52,6 +52,7 @@ typedef struct Launch {
 	char *host_os_release;
 	HostFiles host_files;
 	CustomMounts custom_mounts;
+	BoundDevices bound_devices; /* the device nodes among the binds, which it may open */
 	JournalLink journal;
 	SeccompFilter seccomp;
 	ConsoleMode console_mode;
@@ -79,6 +80,7 @@ static void launch_done(Launch *l) {
 	free(l->host_os_release);
 	host_files_done(&l->host_files);
 	mount_custom_done(&l->custom_mounts);
+	bound_devices_done(&l->bound_devices);
 	journal_link_done(&l->journal);
 	seccomp_filter_done(&l->seccomp);
 	closep(&l->pty_master);
@@ -158,6 +160,8 @@ static int prepare(Launch *l) {
 	if (mkdir(ROOTFS_STAGING_DIR, 0700) < 0 && errno != EEXIST)
 		return log_error_errno(errno, "Failed to create %s: %m", ROOTFS_STAGING_DIR);
 	r = mount_custom_prepare(s, &l->custom_mounts);
+	if (r >= 0)
+		r = bound_devices_find(s, &l->bound_devices);
 	if (r >= 0 && l->userns.enabled)
 		r = mount_custom_take_host_binds(&l->custom_mounts, l->userns.shift);
 	if (r < 0)
@@ -259,6 +263,7 @@ static int place_machine(Launch *l, int sync_fd) {
 		.properties = s->properties,
 		.ifindices = l->net.ifindices,
 		.n_ifindices = l->net.n_ifindices,
+		.devices = &l->bound_devices,
 	};
 	int r;
 
@@ -284,7 +289,7 @@ static int place_machine(Launch *l, int sync_fd) {
 
 	/* Without a service manager, berth itself confines the container's devices and resources. */
 	if (l->cgroup.backend == CGROUP_BACKEND_CGROUPFS &&
-	    ((r = cgroup_devices_apply(&l->cgroup, s->machine, l->pid)) < 0 ||
+	    ((r = cgroup_devices_apply(&l->cgroup, s->machine, l->pid, &l->bound_devices)) < 0 ||
 	     (r = cgroup_resources_apply(&l->cgroup, s->machine, l->pid, s->properties, s->slice)) < 0))
 		return r;
 

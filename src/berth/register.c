@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 
 #include <systemd/sd-daemon.h>
@@ -86,11 +87,22 @@ int register_prepare(const Settings *s, Registration *ret) {
 }
 
 /* What systemd-nspawn's scope and unit allow too: the container may create tun devices and use
- * its ptys; berth itself (which runs in the scope too) may use loop devices for disk images. */
-static int append_device_policy(sd_bus_message *msg) {
-	return sd_bus_message_append(msg, "(sv)(sv)", "DevicePolicy", "s", "closed", "DeviceAllow", "a(ss)", 5,
-				     "/dev/net/tun", "rwm", "char-pts", "rw", "/dev/loop-control", "rw",
-				     "block-loop", "rw", "block-blkext", "rw");
+ * its ptys; berth itself (which runs in the scope too) may use loop devices for disk images; the
+ * container may open the device nodes bound into it. */
+static int append_device_policy(sd_bus_message *msg, const BoundDevices *bound) {
+	int r = sd_bus_message_append(msg, "(sv)(sv)", "DevicePolicy", "s", "closed", "DeviceAllow", "a(ss)", 5,
+				      "/dev/net/tun", "rwm", "char-pts", "rw", "/dev/loop-control", "rw",
+				      "block-loop", "rw", "block-blkext", "rw");
+
+	/* By number, as /dev/char/MAJOR:MINOR: systemd takes only paths below /dev/, and reads these
+	 * without looking the node up, so a source elsewhere (or gone by then) is the node stat()ed. */
+	for (size_t i = 0; r >= 0 && bound && i < bound->n; i++) {
+		const BoundDevice *b = &bound->devices[i];
+		char node[64];
+		snprintf(node, sizeof node, "/dev/%s/%u:%u", b->block ? "block" : "char", major(b->rdev), minor(b->rdev));
+		r = sd_bus_message_append(msg, "(sv)", "DeviceAllow", "a(ss)", 1, node, b->read_only ? "r" : "rw");
+	}
+	return r;
 }
 
 static int append_scope_properties(sd_bus_message *msg, const MachineInfo *m) {
@@ -105,7 +117,7 @@ static int append_scope_properties(sd_bus_message *msg, const MachineInfo *m) {
 	/* A failed scope would stay loaded and block the name for the next start. */
 	r = sd_bus_message_append(msg, "(sv)(sv)(sv)(sv)", "Slice", "s", m->slice ?: "machine.slice", "Description",
 				  "s", description, "Delegate", "b", 1, "CollectMode", "s", "inactive-or-failed");
-	if (r < 0 || (r = append_device_policy(msg)) < 0)
+	if (r < 0 || (r = append_device_policy(msg, m->devices)) < 0)
 		return r;
 	r = sd_bus_message_append(msg, "(sv)(sv)", "KillMode", "s", "mixed", "KillSignal", "i", m->kill_signal);
 	if (r < 0)

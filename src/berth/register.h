@@ -7,6 +7,7 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-id128.h>
 
+#include "cgroup-devices.h"
 #include "settings.h"
 
 /* berth and the service manager: on a host whose PID 1 is systemd, the machine gets a scope unit
@@ -30,6 +31,7 @@ typedef struct MachineInfo {
 	char **properties; /* --property= assignments */
 	const int *ifindices; /* the host side of its network interfaces */
 	size_t n_ifindices;
+	const BoundDevices *devices; /* bound device nodes its scope lets it open, or NULL */
 } MachineInfo;
 
 /* Finds out what the host offers: on a systemd host, connects to the system bus and, unless

@@ -104,6 +104,37 @@ def test_devices_with_a_bpf_program(berth, tree):
     assert r.stdout.split() == ["null-ok", "mknod-ok", "blockdev-denied", "1"], r.stdout + r.stderr
 
 
+def host_disk_node():
+    """The path of host_disk()'s node."""
+    major, minor = host_disk().split()
+    return Path("/dev") / Path(os.readlink(f"/sys/dev/block/{major}:{minor}")).name
+
+
+@pytest.mark.parametrize("policy", ["v1", "bpf"])
+def test_bound_device_opens(berth, tree, policy):
+    """A host device node bound in may be opened as the bind allows (--bind-ro: for reading only),
+    with either policy, but the container still cannot make the node itself."""
+    if policy == "bpf" and Path("/sys/fs/cgroup/devices").is_dir():
+        wrapper = ["unshare", "-m", "--propagation", "private", "sh", "-c",
+                   'umount -l /sys/fs/cgroup/devices && exec "$0" "$@"']
+    elif policy == "v1" and not Path("/sys/fs/cgroup/devices").is_dir():
+        pytest.fail("This host has no v1 devices hierarchy", pytrace=False)
+    else:
+        wrapper = []
+    node = host_disk_node()
+    inside = f"( exec 3<{node} ) && echo read-ok; ( exec 3<>{node} ) 2>/dev/null && echo write-ok; " \
+        f"mknod /root/disk b {host_disk()} 2>/dev/null && echo mknod-ok; echo done"
+    seen = {}
+    for option in ("--bind", "--bind-ro"):
+        r = subprocess.run(wrapper + [berth, "-q", "-D", tree, "-M", MACHINE, "--console=pipe",
+                                      f"{option}={node}", "/bin/sh", "-c", inside],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        seen[option] = r.stdout.split()
+    assert seen["--bind"] == ["read-ok", "write-ok", "done"], seen
+    assert seen["--bind-ro"] == ["read-ok", "done"], seen
+
+
 def test_properties_refused_without_systemd(run_berth, tree):
     r = run_berth("-q", "-D", tree, "-M", MACHINE, "--property=CPUWeight=50", "/bin/true")
     assert r.returncode != 0

@@ -442,7 +442,9 @@ def test_berth_registers_by_itself(systemd_host):
     host = systemd_host
     name = "adhoc"
     scope = f"machine-{name}.scope"
-    proc = spawn_berth(host, name)
+    # A device node bound in read-only: the scope lets the container read it.
+    host.check("sh", "-c", "rm -f /run/bound-null && mknod /run/bound-null c 1 3")
+    proc = spawn_berth(host, name, "--bind-ro=/run/bound-null:/bound")
     try:
         leader = wait_guest_booted(host, name)
         info = machine(host, name)
@@ -450,6 +452,8 @@ def test_berth_registers_by_itself(systemd_host):
         props = show(host, scope, "Slice", "Delegate", "KillMode", "DevicePolicy", "ActiveState")
         assert props == {"Slice": "machine.slice", "Delegate": "yes", "KillMode": "mixed",
                          "DevicePolicy": "closed", "ActiveState": "active"}, props
+        allowed = host.check("systemctl", "show", "-p", "DeviceAllow", scope).splitlines()
+        assert "DeviceAllow=/dev/char/1:3 r" in allowed, allowed
         assert f"\n0::/machine.slice/{scope}/payload/" in host.check("cat", f"/proc/{leader}/cgroup")
         host.check("machinectl", "poweroff", name)
         out, _ = proc.communicate(timeout=60)
