@@ -245,7 +245,7 @@ static int begin_machine(Launch *l) {
 		(void) cgroup_kill_and_remove(l->cgroup.path, 0, true);
 		return r;
 	}
-	/* After the guardian forked: it stays outside, to remove the machine's cgroup at the end. */
+	/* After the guardian started: it stays outside, to remove the machine's cgroup at the end. */
 	return cgroup_attach_self(&l->cgroup);
 }
 
@@ -274,7 +274,7 @@ static int place_machine(Launch *l, int sync_fd) {
 		r = cgroup_adopt_scope(l->pid, &l->cgroup);
 		if (r < 0)
 			return r;
-		/* Forked before berth moves into the scope: it stays outside, to kill what is left. */
+		/* Started before berth moves into the scope: it stays outside, to kill what is left. */
 		r = start_guardian(l);
 		if (r < 0)
 			return r;

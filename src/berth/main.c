@@ -2,6 +2,7 @@
 #include <signal.h>
 #include <stdlib.h>
 
+#include "guardian.h"
 #include "launch.h"
 #include "log.h"
 #include "options.h"
@@ -12,6 +13,8 @@ int main(int argc, char *argv[]) {
 	Settings s;
 	int r;
 
+	if (argc > 1 && streq(argv[1], GUARDIAN_EXEC_ARG))
+		return guardian_exec_main(argc, argv);
 	log_set_program_name("berth");
 	/* A closed stdout must show up as EPIPE where we write, not kill berth mid-teardown. */
 	signal(SIGPIPE, SIG_IGN);

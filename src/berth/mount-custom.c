@@ -485,15 +485,22 @@ int mount_custom_apply(CustomMounts *c) {
 	return 0;
 }
 
-void mount_custom_done(CustomMounts *c) {
+void mount_custom_remove_work_dirs(const CustomMounts *c) {
 	for (size_t i = 0; i < c->n; i++) {
-		CustomMount *m = &c->mounts[i];
+		const CustomMount *m = &c->mounts[i];
 		if (m->work_parent_fd >= 0) {
 			int r = rm_rf_at(m->work_parent_fd, m->work_name);
 			if (r < 0 && r != -ENOENT)
 				log_warning_errno(r, "Failed to remove the overlay work directory '%s', ignoring: %m",
 						  m->work_path);
 		}
+	}
+}
+
+void mount_custom_done(CustomMounts *c) {
+	mount_custom_remove_work_dirs(c);
+	for (size_t i = 0; i < c->n; i++) {
+		CustomMount *m = &c->mounts[i];
 		safe_close(m->work_parent_fd);
 		safe_close(m->tree_fd);
 		free(m->work_name);

@@ -46,5 +46,7 @@ int mount_custom_take_host_binds(CustomMounts *c, uid_t base);
 int mount_custom_take(CustomMounts *c, const char *root);
 /* In the child, after pivot_root and the API file systems: attaches the rest. Logs. */
 int mount_custom_apply(CustomMounts *c);
-/* In berth, once the container is gone: removes the work directories. */
+/* Once the container is gone: removes the work directories. Logs. */
+void mount_custom_remove_work_dirs(const CustomMounts *c);
+/* In berth, once the container is gone: removes the work directories and frees c. */
 void mount_custom_done(CustomMounts *c);
