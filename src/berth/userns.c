@@ -18,6 +18,7 @@
 #include "log.h"
 #include "mount-fs.h"
 #include "mount-util.h"
+#include "process-util.h"
 #include "socket-util.h"
 #include "uid-shift.h"
 #include "userns.h"
@@ -223,11 +224,36 @@ int userns_map_tree(UserNamespace *u, pid_t pid, const char *tree, int *ret_fd) 
 	return 0;
 }
 
+typedef struct ProcMaker {
+	int child_pidfd;
+	int sock; /* where the new proc's fd, or an error, is sent */
+} ProcMaker;
+
+static int make_proc(void *userdata) {
+	const ProcMaker *m = userdata;
+	char message[64];
+	int proc = mount_fs_detached("proc", "proc", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NODEV,
+				     message, sizeof message);
+	int e = proc < 0 ? proc : 0;
+
+	(void) send_with_fd(m->sock, &e, sizeof e, proc);
+	return EXIT_SUCCESS;
+}
+
+/* A proc shows the PID namespace of the process that makes it: a child of one that joined the
+ * container's. */
+static int enter_pid_namespace(void *userdata) {
+	const ProcMaker *m = userdata;
+
+	if (setns(m->child_pidfd, CLONE_NEWPID) < 0)
+		return EXIT_FAILURE;
+	return run_in_child(make_proc, userdata) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
 int userns_make_proc(const UserNamespace *u, int child_pidfd, int *ret_fd) {
 	_cleanup_close_ int ours = -EBADF, theirs = -EBADF;
-	int sv[2], fd = -EBADF, error = 0, status;
+	int sv[2], fd = -EBADF, error = 0;
 	ssize_t n;
-	pid_t pid;
 
 	*ret_fd = -EBADF;
 	if (!u->enabled)
@@ -236,28 +262,9 @@ int userns_make_proc(const UserNamespace *u, int child_pidfd, int *ret_fd) {
 		return log_error_errno(errno, "Failed to create a socket pair: %m");
 	ours = sv[0];
 	theirs = sv[1];
-	pid = fork();
-	if (pid < 0)
-		return log_error_errno(errno, "Failed to fork: %m");
-	if (pid == 0) {
-		/* A proc shows the PID namespace of the process that makes it: a child of one that
-		 * joined the container's. */
-		if (setns(child_pidfd, CLONE_NEWPID) < 0)
-			_exit(EXIT_FAILURE);
-		pid = fork();
-		if (pid == 0) {
-			char message[64];
-			int proc = mount_fs_detached("proc", "proc", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NODEV,
-						     message, sizeof message);
-			int e = proc < 0 ? proc : 0;
-			(void) send_with_fd(theirs, &e, sizeof e, proc);
-			_exit(EXIT_SUCCESS);
-		}
-		_exit(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) ? WEXITSTATUS(status) : EXIT_FAILURE);
-	}
+	(void) run_in_child(enter_pid_namespace, &(ProcMaker) { .child_pidfd = child_pidfd, .sock = theirs });
 	theirs = safe_close(theirs);
 	n = receive_with_fd(ours, &error, sizeof error, &fd);
-	(void) waitpid(pid, &status, 0);
 	if (n != sizeof error)
 		error = n < 0 ? (int) n : -EIO;
 	if (error < 0 || fd < 0) {
