@@ -27,6 +27,7 @@
 #include "host-files.h"
 #include "journal.h"
 #include "launch.h"
+#include "libraries.h"
 #include "log.h"
 #include "machine-id.h"
 #include "machine-record.h"
@@ -123,6 +124,11 @@ static int prepare(Launch *l) {
 	Settings *s = l->settings;
 	bool shared = s->ephemeral || s->read_only || s->volatile_mode != VOLATILE_NO;
 	int r;
+
+	/* The libraries first: one that cannot be loaded stops berth before anything is made. */
+	r = libraries_open_for(s);
+	if (r < 0)
+		return r;
 
 	r = tree_resolve(s);
 	if (r >= 0 && s->image)

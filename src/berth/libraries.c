@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "blkid-dl.h"
+#include "libraries.h"
+#include "log.h"
+
+int library_open(DlLibrary *lib, const char *needed_for) {
+	char reason[256];
+	int r = dl_library_open(lib, reason, sizeof reason);
+
+	if (r < 0)
+		return log_error_errno(r, "Failed to load %s, needed for %s: %s", lib->soname, needed_for, reason);
+	return 0;
+}
+
+int libraries_open_for(const Settings *s) {
+	int r = 0;
+
+	if (s->image)
+		r = library_open(&dl_blkid, "--image=");
+	return r;
+}
