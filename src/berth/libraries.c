@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "blkid-dl.h"
+#include "libmount-dl.h"
 #include "libraries.h"
 #include "log.h"
+#include "nspawn-file.h"
 
 int library_open(DlLibrary *lib, const char *needed_for) {
 	char reason[256];
@@ -12,10 +14,19 @@ int library_open(DlLibrary *lib, const char *needed_for) {
 	return 0;
 }
 
+static bool has_tmpfs(const Settings *s) {
+	for (size_t i = 0; i < s->n_mounts; i++)
+		if (s->mounts[i].type == NSPAWN_MOUNT_TMPFS)
+			return true;
+	return false;
+}
+
 int libraries_open_for(const Settings *s) {
 	int r = 0;
 
 	if (s->image)
 		r = library_open(&dl_blkid, "--image=");
+	if (r >= 0 && has_tmpfs(s))
+		r = library_open(&dl_libmount, "--tmpfs=");
 	return r;
 }

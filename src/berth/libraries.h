@@ -5,7 +5,7 @@
 #include "settings.h"
 
 /* The libraries berth opens only for the runs that need them (dlopen-util.h): libblkid for a raw
- * image. A plain run of a directory tree maps none of them. */
+ * image and libmount for --tmpfs=. A plain run of a directory tree maps none of them. */
 
 /* Opens lib; when it cannot, says which library, what needed it ("--image=") and why. */
 int library_open(DlLibrary *lib, const char *needed_for);
