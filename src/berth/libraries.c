@@ -3,6 +3,9 @@
 #include "libmount-dl.h"
 #include "libraries.h"
 #include "log.h"
+#include "mnl-dl.h"
+#include "network.h"
+#include "nftnl-dl.h"
 #include "nspawn-file.h"
 
 int library_open(DlLibrary *lib, const char *needed_for) {
@@ -28,5 +31,10 @@ int libraries_open_for(const Settings *s) {
 		r = library_open(&dl_blkid, "--image=");
 	if (r >= 0 && has_tmpfs(s))
 		r = library_open(&dl_libmount, "--tmpfs=");
+	/* Port forwarding follows the container's addresses over rtnetlink too. */
+	if (r >= 0 && (netif_wanted(s) || s->n_ports > 0))
+		r = library_open(&dl_mnl, netif_wanted(s) ? "the network options" : "--port=");
+	if (r >= 0 && s->n_ports > 0)
+		r = library_open(&dl_nftnl, "--port=");
 	return r;
 }
