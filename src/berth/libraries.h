@@ -5,8 +5,9 @@
 #include "settings.h"
 
 /* The libraries berth opens only for the runs that need them (dlopen-util.h): libblkid for a raw
- * image, libmount for --tmpfs=, libmnl for the network options and libnftnl for --port=. A plain
- * run of a directory tree maps none of them. */
+ * image, libmount for --tmpfs=, libmnl for the network options, libnftnl for --port=, and
+ * libseccomp to compile the system call filter (seccomp-filter.c). A plain run of a directory
+ * tree maps none of them. */
 
 /* Opens lib; when it cannot, says which library, what needed it ("--image=") and why. */
 int library_open(DlLibrary *lib, const char *needed_for);
