@@ -27,6 +27,7 @@
 #include "host-files.h"
 #include "journal.h"
 #include "launch.h"
+#include "libraries.h"
 #include "log.h"
 #include "machine-id.h"
 #include "machine-record.h"
@@ -126,6 +127,21 @@ static int prepare(Launch *l) {
 	bool shared = s->ephemeral || s->read_only || s->volatile_mode != VOLATILE_NO;
 	int r;
 
+	/* The libraries and the system call filter first: what berth cannot load stops it before
+	 * anything is made. */
+	r = libraries_open_for(s);
+	if (r < 0)
+		return r;
+	if (mkdir("/run/berth", 0755) < 0 && errno != EEXIST)
+		return log_error_errno(errno, "Failed to create /run/berth: %m");
+	/* Compiled (or read from its cache) here, so the container's process only loads it. */
+	r = seccomp_filter_prepare(&(SeccompPolicy) { .capabilities = s->capabilities,
+						       .allow = s->syscall_allow,
+						       .deny = s->syscall_deny },
+				   NULL, &l->seccomp);
+	if (r < 0)
+		return r;
+
 	r = tree_resolve(s);
 	if (r >= 0 && s->image)
 		r = image_raw_setup(s, &l->image);
@@ -155,8 +171,6 @@ static int prepare(Launch *l) {
 	r = journal_link_prepare(s, l->uuid, &l->journal);
 	if (r < 0)
 		return r;
-	if (mkdir("/run/berth", 0755) < 0 && errno != EEXIST)
-		return log_error_errno(errno, "Failed to create /run/berth: %m");
 	if (mkdir(ROOTFS_STAGING_DIR, 0700) < 0 && errno != EEXIST)
 		return log_error_errno(errno, "Failed to create %s: %m", ROOTFS_STAGING_DIR);
 	r = mount_custom_prepare(s, &l->custom_mounts);
@@ -164,13 +178,6 @@ static int prepare(Launch *l) {
 		r = bound_devices_find(s, &l->bound_devices);
 	if (r >= 0 && l->userns.enabled)
 		r = mount_custom_take_host_binds(&l->custom_mounts, l->userns.shift);
-	if (r < 0)
-		return r;
-	/* Compiled (or read from its cache) here, so the container's process only loads it. */
-	r = seccomp_filter_prepare(&(SeccompPolicy) { .capabilities = s->capabilities,
-						       .allow = s->syscall_allow,
-						       .deny = s->syscall_deny },
-				   NULL, &l->seccomp);
 	if (r < 0)
 		return r;
 

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
-#include <libmount.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
@@ -14,6 +13,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "libmount-dl.h"
 #include "macro.h"
 #include "mount-fs.h"
 #include "strv.h"
@@ -190,10 +190,16 @@ int mount_tmpfs_detached(const char *options, char *message, size_t size) {
 		message[0] = 0;
 	if (!copy)
 		return -ENOMEM;
+	/* This runs in the container's process, where a library would be loaded from whatever the
+	 * file system shows: berth opens libmount before the container exists (libraries.h). */
+	if (!dl_library_is_open(&dl_libmount)) {
+		snprintf(message, size, "%s was not loaded", dl_libmount.soname);
+		return -ELIBACC;
+	}
 	for (;;) {
 		char *name, *value, *param;
 		size_t namesz, valuesz;
-		int r = mnt_optstr_next_option(&p, &name, &namesz, &value, &valuesz);
+		int r = sym_mnt_optstr_next_option(&p, &name, &namesz, &value, &valuesz);
 
 		if (r == 1)
 			break;

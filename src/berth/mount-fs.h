@@ -21,7 +21,8 @@ int mount_overlay_detached(const int *layers, size_t n_layers, int upper, int wo
 			   char *message, size_t size);
 /* A tmpfs with mount(8)-style options ("mode=0755,size=10M,nosuid"): the file system's own go to
  * tmpfs, ro, nosuid, nodev, noexec, the atime options and nosymfollow (and their opposites) to the
- * mount. As nspawn's --tmpfs=, the mount is nodev and strictatime unless the options say otherwise. */
+ * mount. As nspawn's --tmpfs=, the mount is nodev and strictatime unless the options say otherwise.
+ * libmount (libmount-dl.h) must have been opened before: -ELIBACC otherwise. */
 int mount_tmpfs_detached(const char *options, char *message, size_t size);
 
 /* Makes the detached mount tree_fd, with its submounts, read-only. */

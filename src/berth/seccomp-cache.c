@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "macro.h"
@@ -14,15 +16,66 @@ void seccomp_cache_name(const char *spec, char ret[SECCOMP_CACHE_NAME_SIZE]) {
 	strcpy(ret + SHA256_HEX_SIZE - 1, ".bpf");
 }
 
-int seccomp_cache_check(const struct stat *st, uid_t owner) {
+static int check_owned(const struct stat *st, uid_t owner) {
 	if (!S_ISREG(st->st_mode))
 		return -EBADFD;
 	/* Whoever else could write the file could choose what the container may do. */
 	if (st->st_uid != owner || (st->st_mode & (S_IWGRP | S_IWOTH)))
 		return -EPERM;
+	return 0;
+}
+
+int seccomp_cache_check(const struct stat *st, uid_t owner) {
+	int r = check_owned(st, owner);
+
+	if (r < 0)
+		return r;
 	if (st->st_size <= 0 || st->st_size % sizeof(struct sock_filter) != 0 ||
 	    st->st_size / sizeof(struct sock_filter) > BPF_MAXINSNS)
 		return -EBADMSG;
+	return 0;
+}
+
+static int check_library_record(const struct stat *st, uid_t owner) {
+	int r = check_owned(st, owner);
+
+	if (r < 0)
+		return r;
+	if (st->st_size < 2 || st->st_size >= PATH_MAX)
+		return -EBADMSG;
+	return 0;
+}
+
+/* The whole file name, NUL-terminated, once check() approved of it. */
+static int read_checked(int dir_fd, const char *name, uid_t owner, int (*check)(const struct stat *, uid_t),
+			char **ret, size_t *ret_size) {
+	_cleanup_close_ int fd = -EBADF;
+	_cleanup_free_ char *data = NULL;
+	struct stat st;
+	ssize_t n;
+	int r;
+
+	/* O_NONBLOCK: a FIFO put in the file's place must not hang berth before the check refuses it. */
+	fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	r = check(&st, owner);
+	if (r < 0)
+		return r;
+	data = malloc(st.st_size + 1);
+	if (!data)
+		return -ENOMEM;
+	/* One read: the size is checked, and the file is only ever replaced, never rewritten. */
+	n = read(fd, data, st.st_size);
+	if (n < 0)
+		return -errno;
+	if (n != st.st_size)
+		return -EBADMSG;
+	data[n] = 0;
+	*ret = TAKE_PTR(data);
+	*ret_size = (size_t) n;
 	return 0;
 }
 
@@ -44,32 +97,15 @@ int seccomp_cache_open_dir(const char *path, uid_t owner, int *ret_fd) {
 }
 
 int seccomp_cache_read(int dir_fd, const char *name, uid_t owner, struct sock_filter **ret, size_t *ret_n) {
-	_cleanup_close_ int fd = -EBADF;
-	_cleanup_free_ struct sock_filter *insns = NULL;
-	struct stat st;
-	ssize_t n;
-	int r;
+	char *data;
+	size_t size;
+	int r = read_checked(dir_fd, name, owner, seccomp_cache_check, &data, &size);
 
-	/* O_NONBLOCK: a FIFO put in the file's place must not hang berth before the check refuses it. */
-	fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	r = seccomp_cache_check(&st, owner);
 	if (r < 0)
 		return r;
-	insns = malloc(st.st_size);
-	if (!insns)
-		return -ENOMEM;
-	/* One read: the size is checked, and the file is only ever replaced, never rewritten. */
-	n = read(fd, insns, st.st_size);
-	if (n < 0)
-		return -errno;
-	if (n != st.st_size)
-		return -EBADMSG;
-	*ret = TAKE_PTR(insns);
-	*ret_n = (size_t) st.st_size / sizeof(struct sock_filter);
+	/* malloc()'s memory is aligned for any type. */
+	*ret = (struct sock_filter *) (void *) data;
+	*ret_n = size / sizeof(struct sock_filter);
 	return 0;
 }
 
@@ -88,7 +124,8 @@ static int write_all(int fd, const void *data, size_t size) {
 	return 0;
 }
 
-int seccomp_cache_write(int dir_fd, const char *name, const struct sock_filter *insns, size_t n) {
+/* Readers see the old file or the whole new one. */
+static int write_file_atomic(int dir_fd, const char *name, const void *data, size_t size) {
 	char tmp[SECCOMP_CACHE_NAME_SIZE + 16];
 	_cleanup_close_ int fd = -EBADF;
 	int r;
@@ -102,7 +139,7 @@ int seccomp_cache_write(int dir_fd, const char *name, const struct sock_filter *
 	/* The mode must not depend on berth's umask. */
 	r = fchmod(fd, 0600) < 0 ? -errno : 0;
 	if (r >= 0)
-		r = write_all(fd, insns, n * sizeof(struct sock_filter));
+		r = write_all(fd, data, size);
 	if (r >= 0 && fsync(fd) < 0)
 		r = -errno;
 	if (r >= 0 && renameat(dir_fd, tmp, dir_fd, name) < 0)
@@ -110,4 +147,41 @@ int seccomp_cache_write(int dir_fd, const char *name, const struct sock_filter *
 	if (r < 0)
 		(void) unlinkat(dir_fd, tmp, 0);
 	return r;
+}
+
+int seccomp_cache_write(int dir_fd, const char *name, const struct sock_filter *insns, size_t n) {
+	return write_file_atomic(dir_fd, name, insns, n * sizeof(struct sock_filter));
+}
+
+int seccomp_cache_read_library(int dir_fd, uid_t owner, char **ret_path) {
+	_cleanup_free_ char *path = NULL;
+	size_t size;
+	int r = read_checked(dir_fd, SECCOMP_CACHE_LIBRARY, owner, check_library_record, &path, &size);
+
+	if (r < 0)
+		return r;
+	if (path[0] != '/' || strlen(path) != size || strchr(path, '\n'))
+		return -EBADMSG;
+	*ret_path = TAKE_PTR(path);
+	return 0;
+}
+
+int seccomp_cache_write_library(int dir_fd, const char *path) {
+	if (path[0] != '/' || strlen(path) >= PATH_MAX || strchr(path, '\n'))
+		return -EINVAL;
+	return write_file_atomic(dir_fd, SECCOMP_CACHE_LIBRARY, path, strlen(path));
+}
+
+int seccomp_cache_library_id(const char *path, char **ret) {
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EBADFD;
+	if (asprintf(ret, "%s device %u:%u inode %llu size %lld changed %lld.%09ld", path, major(st.st_dev),
+		     minor(st.st_dev), (unsigned long long) st.st_ino, (long long) st.st_size,
+		     (long long) st.st_ctim.tv_sec, st.st_ctim.tv_nsec) < 0)
+		return -ENOMEM;
+	return 0;
 }

@@ -34,3 +34,19 @@ int seccomp_cache_read(int dir_fd, const char *name, uid_t owner, struct sock_fi
 
 /* Stores a program as name, mode 0600, atomically: readers see the old file or the whole new one. */
 int seccomp_cache_write(int dir_fd, const char *name, const struct sock_filter *insns, size_t n);
+
+/* The programs depend on the libseccomp that compiled them, but a start that finds them cached
+ * should not have to load libseccomp to learn which one is installed. So the cache records the
+ * file the dynamic loader found libseccomp in when it last compiled (an absolute path), and a
+ * specification names the library by that file's identity, which a stat() gives. */
+#define SECCOMP_CACHE_LIBRARY "libseccomp.path"
+
+/* Reads the recorded path: -ENOENT when there is none; -EPERM when it is not owner's or others may
+ * write it. */
+int seccomp_cache_read_library(int dir_fd, uid_t owner, char **ret_path);
+/* Records path, as seccomp_cache_write() stores a program. */
+int seccomp_cache_write_library(int dir_fd, const char *path);
+/* The line naming the file at path (symbolic links followed) in a specification: the path, device,
+ * inode, size and change time. Package managers install a library as a new file (a new inode),
+ * and any write to it changes its change time, so a new build of libseccomp gives another line. */
+int seccomp_cache_library_id(const char *path, char **ret);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dlfcn.h>
 #include <elf.h>
 #include <link.h>
 #include <linux/capability.h>
@@ -14,19 +15,17 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#if HAVE_SECCOMP
-#include <seccomp.h>
-#endif
-
+#include "libraries.h"
 #include "log.h"
 #include "seccomp-cache.h"
+#include "seccomp-dl.h"
 #include "seccomp-filter.h"
 #include "strv.h"
 #include "syscall-groups.h"
 
 /* Changes whenever the same specification would be compiled into a different program, so that
  * cache files of an older berth are not taken for this one's. */
-#define SPEC_FORMAT 1
+#define SPEC_FORMAT 2
 
 #define NO_CAP (-1)
 
@@ -334,13 +333,11 @@ static const LocalArch local_arches[] = {
 
 static void seccomp_releasep(scmp_filter_ctx *ctx) {
 	if (*ctx)
-		seccomp_release(*ctx);
+		sym_seccomp_release(*ctx);
 }
 
-static void print_platform(FILE *f) {
-	const struct scmp_version *v = seccomp_version();
-
-	fprintf(f, "libseccomp %u.%u.%u\narchitectures", v->major, v->minor, v->micro);
+static void print_platform(FILE *f, const char *library) {
+	fprintf(f, "libseccomp %s\narchitectures", library);
 	for (size_t i = 0; i < ELEMENTSOF(local_arches); i++)
 		fprintf(f, " %s", local_arches[i].name);
 	fputs("\nbad-architecture kill\noptimize 2\n", f);
@@ -357,18 +354,18 @@ static bool kernel_has_seccomp(void) {
  * libseccomp's no_new_privs setting does not matter; it is set off so it is never applied by
  * mistake. The binary tree makes a lookup among hundreds of rules a few comparisons. */
 static int arch_context(const LocalArch *a, uint32_t default_action, scmp_filter_ctx *ret) {
-	_cleanup_(seccomp_releasep) scmp_filter_ctx ctx = seccomp_init(default_action);
+	_cleanup_(seccomp_releasep) scmp_filter_ctx ctx = sym_seccomp_init(default_action);
 	int r;
 
 	if (!ctx)
 		return -ENOMEM;
-	if (a->token != SCMP_ARCH_NATIVE && a->token != seccomp_arch_native()) {
-		r = seccomp_arch_remove(ctx, SCMP_ARCH_NATIVE);
-		if (r < 0 || (r = seccomp_arch_add(ctx, a->token)) < 0)
+	if (a->token != SCMP_ARCH_NATIVE && a->token != sym_seccomp_arch_native()) {
+		r = sym_seccomp_arch_remove(ctx, SCMP_ARCH_NATIVE);
+		if (r < 0 || (r = sym_seccomp_arch_add(ctx, a->token)) < 0)
 			return r;
 	}
-	r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
-	if (r < 0 || (r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2)) < 0)
+	r = sym_seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	if (r < 0 || (r = sym_seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2)) < 0)
 		return r;
 	*ret = TAKE_PTR(ctx);
 	return 0;
@@ -380,11 +377,11 @@ static int arch_context(const LocalArch *a, uint32_t default_action, scmp_filter
  * of the filter's sight. */
 static int add_rule(scmp_filter_ctx ctx, const LocalArch *a, uint32_t action, const char *name,
 		    unsigned n_args, const struct scmp_arg_cmp *args) {
-	int nr = seccomp_syscall_resolve_name(name), r;
+	int nr = sym_seccomp_syscall_resolve_name(name), r;
 
-	if (nr == __NR_SCMP_ERROR || (n_args > 0 && seccomp_syscall_resolve_name_arch(a->token, name) < 0))
+	if (nr == __NR_SCMP_ERROR || (n_args > 0 && sym_seccomp_syscall_resolve_name_arch(a->token, name) < 0))
 		return 0;
-	r = seccomp_rule_add_exact_array(ctx, action, nr, n_args, args);
+	r = sym_seccomp_rule_add_exact_array(ctx, action, nr, n_args, args);
 	if (r == -EDOM || r == -EEXIST)
 		return 0;
 	if (r < 0)
@@ -402,7 +399,7 @@ static int add_allow_list(scmp_filter_ctx ctx, const LocalArch *a, const NameSet
 			return r;
 	}
 	for (int i = 0; i < SYSCALL_NR_SPAN; i++) {
-		_cleanup_free_ char *name = seccomp_syscall_resolve_num_arch(a->token, a->first_nr + i);
+		_cleanup_free_ char *name = sym_seccomp_syscall_resolve_num_arch(a->token, a->first_nr + i);
 		if (!name || name_set_contains(allowed, name))
 			continue;
 		r = add_rule(ctx, a, SCMP_ACT_ERRNO(KNOWN_ERROR), name, 0, NULL);
@@ -436,7 +433,7 @@ static int export_program(scmp_filter_ctx ctx, SeccompProgram *ret) {
 
 	if (fd < 0)
 		return -errno;
-	r = seccomp_export_bpf(ctx, fd);
+	r = sym_seccomp_export_bpf(ctx, fd);
 	if (r < 0)
 		return r;
 	size = lseek(fd, 0, SEEK_END);
@@ -473,7 +470,7 @@ static int compile_program(size_t program, const NameSet *allowed, SeccompProgra
 			all = TAKE_PTR(ctx);
 			continue;
 		}
-		r = seccomp_merge(all, ctx);
+		r = sym_seccomp_merge(all, ctx);
 		if (r < 0)
 			return log_error_errno(r, "Failed to add %s to the system call filter: %m", a->name);
 		ctx = NULL; /* merged into all, and released */
@@ -486,7 +483,7 @@ static int compile_program(size_t program, const NameSet *allowed, SeccompProgra
 
 #else
 
-static void print_platform(FILE *f) {
+static void print_platform(FILE *f, const char *library) {
 	fputs("libseccomp none\n", f);
 }
 
@@ -525,7 +522,7 @@ static int find_build_id(struct dl_phdr_info *info, size_t size, void *userdata)
 	return 1;
 }
 
-static int render_spec(size_t program, const NameSet *allowed, char **ret) {
+static int render_spec(size_t program, const NameSet *allowed, const char *library, char **ret) {
 	_cleanup_free_ char *buf = NULL;
 	size_t size = 0;
 	FILE *f;
@@ -537,7 +534,7 @@ static int render_spec(size_t program, const NameSet *allowed, char **ret) {
 		return -ENOMEM;
 	fprintf(f, "berth system call filter, format %d\nberth %s\n", SPEC_FORMAT, PROJECT_VERSION);
 	(void) dl_iterate_phdr(find_build_id, f);
-	print_platform(f);
+	print_platform(f, library);
 	fprintf(f, "program %zu of %d\n", program + 1, _PROGRAM_MAX);
 	if (program == PROGRAM_ALLOW_LIST) {
 		fprintf(f, "default errno %d\nknown errno %d\n", DEFAULT_ERROR, KNOWN_ERROR);
@@ -558,14 +555,14 @@ static int render_spec(size_t program, const NameSet *allowed, char **ret) {
 	return 0;
 }
 
-int seccomp_filter_spec(const SeccompPolicy *policy, size_t program, char **ret) {
+int seccomp_filter_spec(const SeccompPolicy *policy, const char *library, size_t program, char **ret) {
 	NameSet allowed = {};
 	int r;
 
 	r = seccomp_policy_allowed(policy, &allowed.names, &allowed.n);
 	if (r < 0)
 		return r;
-	r = render_spec(program, &allowed, ret);
+	r = render_spec(program, &allowed, library, ret);
 	free(allowed.names);
 	return r;
 }
@@ -578,62 +575,140 @@ void seccomp_filter_done(SeccompFilter *f) {
 
 #if HAVE_SECCOMP
 
-/* One program: from the cache when it holds a good copy, else compiled and stored there. */
-static int get_program(size_t program, const NameSet *allowed, const char *cache_dir, int cache_fd,
-		       SeccompProgram *ret) {
+/* What the programs are made from, and where they are kept. */
+typedef struct FilterBuild {
+	const NameSet *allowed;
+	const char *cache_dir;
+	int cache_fd;  /* < 0: no cache */
+	char *library; /* names libseccomp's file in the specifications (seccomp_cache_library_id()) */
+} FilterBuild;
+
+static int program_name(const FilterBuild *b, size_t program, char ret[SECCOMP_CACHE_NAME_SIZE]) {
 	_cleanup_free_ char *spec = NULL;
+	int r = render_spec(program, b->allowed, b->library, &spec);
+
+	if (r < 0)
+		return r;
+	seccomp_cache_name(spec, ret);
+	return 0;
+}
+
+/* Every program from the cache, when it holds them all compiled by the libseccomp its record names:
+ * then libseccomp is not even loaded. Quiet: when anything is missing or wrong, the caller starts
+ * over with the library loaded, and says what it finds then. */
+static bool take_cached(FilterBuild *b, SeccompFilter *ret) {
+	char names[_PROGRAM_MAX][SECCOMP_CACHE_NAME_SIZE];
+	_cleanup_free_ char *path = NULL;
+	SeccompFilter f = {};
+
+	if (b->cache_fd < 0 || seccomp_cache_read_library(b->cache_fd, geteuid(), &path) < 0 ||
+	    seccomp_cache_library_id(path, &b->library) < 0)
+		return false;
+	for (; f.n_programs < _PROGRAM_MAX; f.n_programs++) {
+		SeccompProgram *p = &f.programs[f.n_programs];
+		if (program_name(b, f.n_programs, names[f.n_programs]) < 0 ||
+		    seccomp_cache_read(b->cache_fd, names[f.n_programs], geteuid(), &p->insns, &p->n_insns) < 0) {
+			seccomp_filter_done(&f);
+			return false;
+		}
+	}
+	for (size_t i = 0; i < f.n_programs; i++)
+		log_debug("Using the system call filter cached in '%s/%s'", b->cache_dir, names[i]);
+	*ret = f;
+	return true;
+}
+
+/* Loads libseccomp and names the file the dynamic loader found it in, which is recorded for the
+ * next start. */
+static int use_loaded_library(FilterBuild *b) {
+	_cleanup_free_ char *path = NULL;
+	Dl_info info;
+	int r;
+
+	r = library_open(&dl_seccomp, "the system call filter");
+	if (r < 0)
+		return r;
+	if (dladdr((const void *) sym_seccomp_init, &info) == 0 || !info.dli_fname)
+		return log_error_errno(ENOENT, "Failed to find the file %s was loaded from", dl_seccomp.soname);
+	/* Absolute, with no link in it, whatever search path the dynamic loader took. */
+	path = realpath(info.dli_fname, NULL);
+	if (!path)
+		return log_error_errno(errno, "Failed to find '%s': %m", info.dli_fname);
+	free(b->library);
+	b->library = NULL;
+	r = seccomp_cache_library_id(path, &b->library);
+	if (r < 0)
+		return log_error_errno(r, "Failed to access '%s': %m", path);
+	if (b->cache_fd >= 0 && (r = seccomp_cache_write_library(b->cache_fd, path)) < 0)
+		log_warning_errno(r, "Failed to record the path of %s in '%s', ignoring: %m", dl_seccomp.soname,
+				  b->cache_dir);
+	return 0;
+}
+
+/* One program, with libseccomp loaded: from the cache when it holds a good copy, else compiled and
+ * stored there. */
+static int get_program(const FilterBuild *b, size_t program, SeccompProgram *ret) {
 	char name[SECCOMP_CACHE_NAME_SIZE];
 	int r;
 
-	r = render_spec(program, allowed, &spec);
+	r = program_name(b, program, name);
 	if (r < 0)
 		return log_error_errno(r, "Failed to describe the system call filter: %m");
-	seccomp_cache_name(spec, name);
-	if (cache_fd >= 0) {
-		r = seccomp_cache_read(cache_fd, name, geteuid(), &ret->insns, &ret->n_insns);
+	if (b->cache_fd >= 0) {
+		r = seccomp_cache_read(b->cache_fd, name, geteuid(), &ret->insns, &ret->n_insns);
 		if (r >= 0) {
-			log_debug("Using the system call filter cached in '%s/%s'", cache_dir, name);
+			log_debug("Using the system call filter cached in '%s/%s'", b->cache_dir, name);
 			return 0;
 		}
 		if (r != -ENOENT)
-			log_warning_errno(r, "Ignoring the cached system call filter '%s/%s': %m", cache_dir, name);
+			log_warning_errno(r, "Ignoring the cached system call filter '%s/%s': %m", b->cache_dir, name);
 	}
-	r = compile_program(program, allowed, ret);
+	r = compile_program(program, b->allowed, ret);
 	if (r < 0)
 		return r;
-	if (cache_fd < 0)
+	if (b->cache_fd < 0)
 		return 0;
-	r = seccomp_cache_write(cache_fd, name, ret->insns, ret->n_insns);
+	r = seccomp_cache_write(b->cache_fd, name, ret->insns, ret->n_insns);
 	if (r < 0)
-		log_warning_errno(r, "Failed to store the system call filter in '%s/%s', ignoring: %m", cache_dir, name);
+		log_warning_errno(r, "Failed to store the system call filter in '%s/%s', ignoring: %m", b->cache_dir,
+				  name);
 	else
-		log_debug("Compiled the system call filter into '%s/%s' (%zu instructions)", cache_dir, name,
+		log_debug("Compiled the system call filter into '%s/%s' (%zu instructions)", b->cache_dir, name,
 			  ret->n_insns);
 	return 0;
 }
 
 /* A name no ABI libseccomp knows can match nothing: the filter is built without it, as nspawn does,
- * but a typo in a list of allowed calls would go unnoticed, so it is said. */
-size_t seccomp_policy_warn_unknown(const SeccompPolicy *policy) {
+ * but a typo in a list of allowed calls would go unnoticed, so it is said. Only libseccomp's tables
+ * know the names: it is loaded when the lists name single calls, not only groups. */
+int seccomp_policy_warn_unknown(const SeccompPolicy *policy) {
 	char *const *lists[] = { policy->allow, policy->deny };
-	size_t n = 0;
+	int n = 0, r;
 
 	for (size_t i = 0; i < ELEMENTSOF(lists); i++)
-		for (char *const *p = lists[i]; p && *p; p++)
-			if ((*p)[0] != '@' && seccomp_syscall_resolve_name(*p) == __NR_SCMP_ERROR) {
+		for (char *const *p = lists[i]; p && *p; p++) {
+			if ((*p)[0] == '@')
+				continue;
+			r = library_open(&dl_seccomp, "the names of system calls in --system-call-filter=");
+			if (r < 0)
+				return r;
+			if (sym_seccomp_syscall_resolve_name(*p) == __NR_SCMP_ERROR) {
 				log_warning("Unknown system call '%s' in the system call filter, ignoring", *p);
 				n++;
 			}
+		}
 	return n;
 }
 
 int seccomp_filter_prepare(const SeccompPolicy *policy, const char *cache_dir, SeccompFilter *ret) {
+	FilterBuild b = { .cache_dir = cache_dir ?: SECCOMP_CACHE_DIR, .cache_fd = -EBADF };
 	SeccompFilter f = {};
 	NameSet allowed = {};
-	_cleanup_close_ int cache_fd = -EBADF;
 	int r;
 
-	(void) seccomp_policy_warn_unknown(policy);
+	r = seccomp_policy_warn_unknown(policy);
+	if (r < 0)
+		return r;
 	if (!kernel_has_seccomp()) {
 		log_debug("The kernel has no seccomp filters, running the container without a system call filter");
 		*ret = f;
@@ -642,18 +717,23 @@ int seccomp_filter_prepare(const SeccompPolicy *policy, const char *cache_dir, S
 	r = seccomp_policy_allowed(policy, &allowed.names, &allowed.n);
 	if (r < 0)
 		return r;
+	b.allowed = &allowed;
 	/* berth runs as root: only its own files are trusted. */
-	cache_dir = cache_dir ?: SECCOMP_CACHE_DIR;
-	r = seccomp_cache_open_dir(cache_dir, geteuid(), &cache_fd);
+	r = seccomp_cache_open_dir(b.cache_dir, geteuid(), &b.cache_fd);
 	if (r < 0)
-		log_warning_errno(r, "Failed to use '%s' for compiled system call filters, ignoring: %m", cache_dir);
-	for (size_t i = 0; i < _PROGRAM_MAX; i++) {
-		r = get_program(i, &allowed, cache_dir, cache_fd, &f.programs[i]);
-		if (r < 0)
-			break;
-		f.n_programs++;
+		log_warning_errno(r, "Failed to use '%s' for compiled system call filters, ignoring: %m", b.cache_dir);
+	r = 0;
+	if (!take_cached(&b, &f)) {
+		r = use_loaded_library(&b);
+		while (r >= 0 && f.n_programs < _PROGRAM_MAX) {
+			r = get_program(&b, f.n_programs, &f.programs[f.n_programs]);
+			if (r >= 0)
+				f.n_programs++;
+		}
 	}
 	free(allowed.names);
+	free(b.library);
+	closep(&b.cache_fd);
 	if (r < 0) {
 		seccomp_filter_done(&f);
 		return r;
@@ -678,7 +758,7 @@ int seccomp_filter_apply(const SeccompFilter *f) {
 
 #else
 
-size_t seccomp_policy_warn_unknown(const SeccompPolicy *policy) {
+int seccomp_policy_warn_unknown(const SeccompPolicy *policy) {
 	return 0;
 }
 

@@ -12,7 +12,8 @@
  * (on x86-64 also i386 and x32 programs).
  *
  * berth compiles the filter once, in berth before the container is made, and keeps the compiled
- * programs in SECCOMP_CACHE_DIR (seccomp-cache.h): later starts only read them. The container's
+ * programs in SECCOMP_CACHE_DIR (seccomp-cache.h): later starts only read them, and do not even
+ * load libseccomp (a policy that names single calls has them checked by it, though). The container's
  * first process loads them from memory as its last step before it executes the payload. */
 
 typedef struct SeccompPolicy {
@@ -43,12 +44,14 @@ void seccomp_filter_done(SeccompFilter *f);
  * The kernel takes a filter from a process that holds CAP_SYS_ADMIN or has set no_new_privs. */
 int seccomp_filter_apply(const SeccompFilter *f);
 
-/* Warns about each name in the policy's lists that is no system call on any ABI; returns how many. */
-size_t seccomp_policy_warn_unknown(const SeccompPolicy *policy);
+/* Warns about each name in the policy's lists that is no system call on any ABI; returns how many.
+ * Fails when libseccomp, which it needs for lists that name single calls, cannot be loaded. */
+int seccomp_policy_warn_unknown(const SeccompPolicy *policy);
 /* The system calls policy allows, sorted, each once (the array is the caller's to free, the
  * strings are not). Fails with -EINVAL for an unknown @group. */
 int seccomp_policy_allowed(const SeccompPolicy *policy, const char ***ret, size_t *ret_n);
 
 /* The text each program is compiled from, which names it in the cache: every fact the compiled
- * program depends on (policy, architectures, libseccomp's and berth's versions). */
-int seccomp_filter_spec(const SeccompPolicy *policy, size_t program, char **ret);
+ * program depends on (policy, architectures, berth's build, and libseccomp, as library names it:
+ * see seccomp_cache_library_id()). */
+int seccomp_filter_spec(const SeccompPolicy *policy, const char *library, size_t program, char **ret);

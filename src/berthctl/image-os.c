@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "blkid-dl.h"
 #include "chase.h"
 #include "dissect.h"
 #include "fd-util.h"
@@ -129,6 +130,10 @@ static int raw_os(const char *path, char **ret) {
 	int pipe_fds[2], status, r;
 	pid_t pid;
 
+	/* Here, not in each child, which would load it anew for every image listed. */
+	r = dl_library_open(&dl_blkid, NULL, 0);
+	if (r < 0)
+		return r;
 	if (pipe2(pipe_fds, O_CLOEXEC) < 0)
 		return -errno;
 	pid = fork();

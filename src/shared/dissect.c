@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <blkid.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <linux/fs.h>
@@ -10,6 +9,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 
+#include "blkid-dl.h"
 #include "dissect.h"
 #include "macro.h"
 
@@ -106,23 +106,23 @@ static int image_size(int fd, uint64_t *ret) {
 /* The filesystem in [offset, offset+size) of the image, which must be one berth mounts. */
 static int probe_fstype(int fd, uint64_t offset, uint64_t size, DissectedPartition *p, Errbuf *e,
 			const char *what) {
-	blkid_probe pr = blkid_new_probe();
+	blkid_probe pr = sym_blkid_new_probe();
 	const char *type = NULL;
 	int r;
 
 	if (!pr)
 		return -ENOMEM;
-	if (blkid_probe_set_device(pr, fd, (blkid_loff_t) offset, (blkid_loff_t) size) < 0) {
-		blkid_free_probe(pr);
+	if (sym_blkid_probe_set_device(pr, fd, (blkid_loff_t) offset, (blkid_loff_t) size) < 0) {
+		sym_blkid_free_probe(pr);
 		return fail(e, EIO, "Failed to read the %s partition", what);
 	}
-	blkid_probe_enable_superblocks(pr, 1);
-	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE);
-	blkid_probe_enable_partitions(pr, 0);
-	r = blkid_do_safeprobe(pr);
-	if (r == 0 && blkid_probe_lookup_value(pr, "TYPE", &type, NULL) == 0 && type)
+	sym_blkid_probe_enable_superblocks(pr, 1);
+	sym_blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE);
+	sym_blkid_probe_enable_partitions(pr, 0);
+	r = sym_blkid_do_safeprobe(pr);
+	if (r == 0 && sym_blkid_probe_lookup_value(pr, "TYPE", &type, NULL) == 0 && type)
 		snprintf(p->fstype, sizeof p->fstype, "%s", type);
-	blkid_free_probe(pr);
+	sym_blkid_free_probe(pr);
 	if (r == -2)
 		return fail(e, EUCLEAN, "The %s partition has signatures of several filesystems", what);
 	if (!type)
@@ -156,12 +156,12 @@ static int check_extents(blkid_partlist pl, int n, uint64_t disk_size, Errbuf *e
 	if (n > (int) ELEMENTSOF(ext))
 		return fail(e, E2BIG, "The partition table has %d partitions, more than %zu", n, ELEMENTSOF(ext));
 	for (int i = 0; i < n; i++) {
-		blkid_partition par = blkid_partlist_get_partition(pl, i);
-		blkid_loff_t start = blkid_partition_get_start(par), size = blkid_partition_get_size(par);
-		int partno = blkid_partition_get_partno(par);
+		blkid_partition par = sym_blkid_partlist_get_partition(pl, i);
+		blkid_loff_t start = sym_blkid_partition_get_start(par), size = sym_blkid_partition_get_size(par);
+		int partno = sym_blkid_partition_get_partno(par);
 
 		/* An MBR extended partition contains the logical ones by design. */
-		if (blkid_partition_is_extended(par)) {
+		if (sym_blkid_partition_is_extended(par)) {
 			ext[i] = (Extent) {};
 			continue;
 		}
@@ -180,38 +180,38 @@ static int check_extents(blkid_partlist pl, int n, uint64_t disk_size, Errbuf *e
 
 static int take_partition(DissectedImage *d, PartitionDesignator des, blkid_partition par, Errbuf *e) {
 	DissectedPartition *p = &d->partitions[des];
-	int partno = blkid_partition_get_partno(par);
+	int partno = sym_blkid_partition_get_partno(par);
 
 	if (p->found)
 		return fail(e, ENOTUNIQ, "Partitions %d and %d are both %s partitions for this architecture",
 			    p->partno, partno, partition_designator_to_string(des));
 	p->found = true;
 	p->partno = partno;
-	p->offset = (uint64_t) blkid_partition_get_start(par) * 512;
-	p->size = (uint64_t) blkid_partition_get_size(par) * 512;
+	p->offset = (uint64_t) sym_blkid_partition_get_start(par) * 512;
+	p->size = (uint64_t) sym_blkid_partition_get_size(par) * 512;
 	return 0;
 }
 
 static int dissect_table(int fd, blkid_probe pr, uint64_t disk_size, DissectedImage *d, Errbuf *e) {
-	blkid_partlist pl = blkid_probe_get_partitions(pr);
+	blkid_partlist pl = sym_blkid_probe_get_partitions(pr);
 	bool gpt = streq(d->table, "gpt");
 	int n, r, linux_parts = 0;
 
 	if (!pl)
 		return fail(e, EBADMSG, "Failed to read the partition table");
-	n = blkid_partlist_numof_partitions(pl);
+	n = sym_blkid_partlist_numof_partitions(pl);
 	if (n < 0)
 		return fail(e, EBADMSG, "Failed to read the partition table");
 	r = check_extents(pl, n, disk_size, e);
 	if (r < 0)
 		return r;
 	for (int i = 0; i < n; i++) {
-		blkid_partition par = blkid_partlist_get_partition(pl, i);
+		blkid_partition par = sym_blkid_partlist_get_partition(pl, i);
 		PartitionDesignator des;
 
 		if (gpt) {
-			unsigned long long flags = blkid_partition_get_flags(par);
-			des = gpt_designator(blkid_partition_get_type_string(par));
+			unsigned long long flags = sym_blkid_partition_get_flags(par);
+			des = gpt_designator(sym_blkid_partition_get_type_string(par));
 			if (des < 0 || (flags & GPT_FLAG_NO_AUTO))
 				continue;
 			r = take_partition(d, des, par, e);
@@ -220,7 +220,7 @@ static int dissect_table(int fd, blkid_probe pr, uint64_t disk_size, DissectedIm
 			d->partitions[des].read_only = flags & GPT_FLAG_READ_ONLY;
 		} else {
 			/* An MBR disk is taken only when it has exactly one Linux partition: it is the root. */
-			if (blkid_partition_get_type(par) != MBR_TYPE_LINUX || blkid_partition_is_extended(par))
+			if (sym_blkid_partition_get_type(par) != MBR_TYPE_LINUX || sym_blkid_partition_is_extended(par))
 				continue;
 			if (++linux_parts > 1)
 				return fail(e, ENOTUNIQ, "The MBR partition table has several Linux partitions; "
@@ -245,37 +245,41 @@ int dissect_image_fd(int fd, DissectedImage *ret, char *ret_error, size_t error_
 	Errbuf e = { ret_error, error_size };
 	DissectedImage d = {};
 	const char *pttype = NULL;
+	char reason[128];
 	blkid_probe pr;
 	uint64_t size;
 	int r;
 
 	if (ret_error && error_size > 0)
 		*ret_error = 0;
+	r = dl_library_open(&dl_blkid, reason, sizeof reason);
+	if (r < 0)
+		return fail(&e, -r, "%s cannot be loaded: %s", dl_blkid.soname, reason);
 	r = image_size(fd, &size);
 	if (r < 0)
 		return fail(&e, -r, "Failed to find the size of the image");
 	if (size == 0)
 		return fail(&e, ERANGE, "The image is empty");
 
-	pr = blkid_new_probe();
+	pr = sym_blkid_new_probe();
 	if (!pr)
 		return -ENOMEM;
-	if (blkid_probe_set_device(pr, fd, 0, (blkid_loff_t) size) < 0) {
-		blkid_free_probe(pr);
+	if (sym_blkid_probe_set_device(pr, fd, 0, (blkid_loff_t) size) < 0) {
+		sym_blkid_free_probe(pr);
 		return fail(&e, EIO, "Failed to read the image");
 	}
-	blkid_probe_enable_partitions(pr, 1);
-	blkid_probe_set_partitions_flags(pr, BLKID_PARTS_ENTRY_DETAILS);
+	sym_blkid_probe_enable_partitions(pr, 1);
+	sym_blkid_probe_set_partitions_flags(pr, BLKID_PARTS_ENTRY_DETAILS);
 	/* Superblocks too: a bare filesystem has no table. Both found means the image is ambiguous,
 	 * which blkid_do_safeprobe() reports. */
-	blkid_probe_enable_superblocks(pr, 1);
-	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE);
-	r = blkid_do_safeprobe(pr);
+	sym_blkid_probe_enable_superblocks(pr, 1);
+	sym_blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE);
+	r = sym_blkid_do_safeprobe(pr);
 	if (r == -2) {
-		blkid_free_probe(pr);
+		sym_blkid_free_probe(pr);
 		return fail(&e, EUCLEAN, "The image has several conflicting signatures");
 	}
-	if (r == 0 && blkid_probe_lookup_value(pr, "PTTYPE", &pttype, NULL) == 0 && pttype) {
+	if (r == 0 && sym_blkid_probe_lookup_value(pr, "PTTYPE", &pttype, NULL) == 0 && pttype) {
 		if (streq(pttype, "PMBR"))
 			r = fail(&e, EBADMSG, "The image has no valid partition table: a protective MBR, but no GPT "
 					      "header with a correct checksum");
@@ -283,17 +287,17 @@ int dissect_image_fd(int fd, DissectedImage *ret, char *ret_error, size_t error_
 			r = fail(&e, EPROTONOSUPPORT, "The image has a '%s' partition table; berth reads GPT and MBR",
 				 pttype);
 		if (r < 0) {
-			blkid_free_probe(pr);
+			sym_blkid_free_probe(pr);
 			return r;
 		}
 		snprintf(d.table, sizeof d.table, "%s", pttype);
 		r = dissect_table(fd, pr, size, &d, &e);
-		blkid_free_probe(pr);
+		sym_blkid_free_probe(pr);
 	} else {
 		const char *type = NULL;
-		bool fs = r == 0 && blkid_probe_lookup_value(pr, "TYPE", &type, NULL) == 0 && type;
+		bool fs = r == 0 && sym_blkid_probe_lookup_value(pr, "TYPE", &type, NULL) == 0 && type;
 
-		blkid_free_probe(pr);
+		sym_blkid_free_probe(pr);
 		if (!fs)
 			return fail(&e, EBADMSG, "The image has no valid partition table and no filesystem");
 		d.partitions[PARTITION_ROOT] = (DissectedPartition) { .found = true, .size = size };

@@ -41,7 +41,8 @@ typedef struct DissectedImage {
  * block device, without mounting anything. Errors, with a message in ret_error (which may be NULL):
  * -EBADMSG no table and no filesystem, -ENOTUNIQ several roots (or usr, ...) for this
  * architecture, -ERANGE a partition past the end or of size zero, -EUCLEAN overlapping partitions,
- * -EPROTONOSUPPORT a filesystem berth does not mount, -ENXIO no root partition, -ENOMEM. */
+ * -EPROTONOSUPPORT a filesystem berth does not mount, -ENXIO no root partition, -ENOMEM, and
+ * -ELIBACC or -ELIBBAD when libblkid cannot be loaded (see blkid-dl.h). */
 int dissect_image_fd(int fd, DissectedImage *ret, char *ret_error, size_t error_size);
 
 /* Whether the mount point of d is read-only by its nature (squashfs, erofs). */

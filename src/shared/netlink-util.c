@@ -9,12 +9,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 
+#include "mnl-dl.h"
 #include "netlink-util.h"
 #include "sha256.h"
 
@@ -31,18 +31,22 @@ struct Netlink {
 };
 
 int netlink_open(Netlink **ret) {
-	Netlink *nl = calloc(1, sizeof *nl);
+	Netlink *nl;
+	int r = dl_library_open(&dl_mnl, NULL, 0);
 
+	if (r < 0)
+		return r;
+	nl = calloc(1, sizeof *nl);
 	if (!nl)
 		return -ENOMEM;
 	nl->buf = malloc(NETLINK_BUFFER_SIZE);
-	nl->sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-	if (!nl->buf || !nl->sock || mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
-		int r = nl->buf ? negative_errno() : -ENOMEM;
+	nl->sock = sym_mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (!nl->buf || !nl->sock || sym_mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+		r = nl->buf ? negative_errno() : -ENOMEM;
 		netlink_close(nl);
 		return r;
 	}
-	nl->portid = mnl_socket_get_portid(nl->sock);
+	nl->portid = sym_mnl_socket_get_portid(nl->sock);
 	/* Replies are matched by sequence number; start where an earlier socket with a reused port
 	 * id would not be. */
 	nl->seq = (unsigned) time(NULL);
@@ -73,7 +77,7 @@ void netlink_close(Netlink *nl) {
 	if (!nl)
 		return;
 	if (nl->sock)
-		mnl_socket_close(nl->sock);
+		sym_mnl_socket_close(nl->sock);
 	free(nl->buf);
 	free(nl);
 }
@@ -83,7 +87,7 @@ static struct nlmsghdr *message_new(Netlink *nl, uint16_t type, uint16_t flags) 
 
 	/* Requests are small; the rest of the buffer is for answers. */
 	memset(nl->buf, 0, NETLINK_REQUEST_SIZE);
-	h = mnl_nlmsg_put_header(nl->buf);
+	h = sym_mnl_nlmsg_put_header(nl->buf);
 	h->nlmsg_type = type;
 	h->nlmsg_flags = NLM_F_REQUEST | flags;
 	h->nlmsg_seq = ++nl->seq;
@@ -92,7 +96,7 @@ static struct nlmsghdr *message_new(Netlink *nl, uint16_t type, uint16_t flags) 
 
 static struct ifinfomsg *link_message_new(Netlink *nl, uint16_t type, uint16_t flags, int ifindex) {
 	struct nlmsghdr *h = message_new(nl, type, flags);
-	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(h, sizeof *ifi);
+	struct ifinfomsg *ifi = sym_mnl_nlmsg_put_extra_header(h, sizeof *ifi);
 
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = ifindex;
@@ -113,13 +117,13 @@ static int call(Netlink *nl, mnl_cb_t cb, void *userdata) {
 	/* NLM_F_DUMP is two bits, one of which NLM_F_EXCL shares. */
 	if ((h->nlmsg_flags & NLM_F_DUMP) != NLM_F_DUMP)
 		h->nlmsg_flags |= NLM_F_ACK;
-	if (mnl_socket_sendto(nl->sock, h, h->nlmsg_len) < 0)
+	if (sym_mnl_socket_sendto(nl->sock, h, h->nlmsg_len) < 0)
 		return -errno;
 	do {
-		ssize_t n = mnl_socket_recvfrom(nl->sock, nl->buf, NETLINK_BUFFER_SIZE);
+		ssize_t n = sym_mnl_socket_recvfrom(nl->sock, nl->buf, NETLINK_BUFFER_SIZE);
 		if (n < 0)
 			return -errno;
-		r = mnl_cb_run(nl->buf, (size_t) n, seq, nl->portid, cb, userdata);
+		r = sym_mnl_cb_run(nl->buf, (size_t) n, seq, nl->portid, cb, userdata);
 	} while (r > 0);
 	return r < 0 ? negative_errno() : 0;
 }
@@ -127,39 +131,39 @@ static int call(Netlink *nl, mnl_cb_t cb, void *userdata) {
 static int parse_linkinfo_attr(const struct nlattr *a, void *userdata) {
 	NetlinkLink *link = userdata;
 
-	if (mnl_attr_get_type(a) == IFLA_INFO_KIND && mnl_attr_validate(a, MNL_TYPE_NUL_STRING) >= 0)
-		snprintf(link->kind, sizeof link->kind, "%s", mnl_attr_get_str(a));
+	if (sym_mnl_attr_get_type(a) == IFLA_INFO_KIND && sym_mnl_attr_validate(a, MNL_TYPE_NUL_STRING) >= 0)
+		snprintf(link->kind, sizeof link->kind, "%s", sym_mnl_attr_get_str(a));
 	return MNL_CB_OK;
 }
 
 static int parse_link_attr(const struct nlattr *a, void *userdata) {
 	NetlinkLink *link = userdata;
 
-	switch (mnl_attr_get_type(a)) {
+	switch (sym_mnl_attr_get_type(a)) {
 	case IFLA_IFNAME:
-		if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) >= 0)
-			snprintf(link->name, sizeof link->name, "%s", mnl_attr_get_str(a));
+		if (sym_mnl_attr_validate(a, MNL_TYPE_NUL_STRING) >= 0)
+			snprintf(link->name, sizeof link->name, "%s", sym_mnl_attr_get_str(a));
 		break;
 	case IFLA_MASTER:
-		if (mnl_attr_validate(a, MNL_TYPE_U32) >= 0)
-			link->master = (int) mnl_attr_get_u32(a);
+		if (sym_mnl_attr_validate(a, MNL_TYPE_U32) >= 0)
+			link->master = (int) sym_mnl_attr_get_u32(a);
 		break;
 	case IFLA_ADDRESS:
-		if (mnl_attr_get_payload_len(a) == ETHER_ADDR_LEN)
-			memcpy(link->mac, mnl_attr_get_payload(a), ETHER_ADDR_LEN);
+		if (sym_mnl_attr_get_payload_len(a) == ETHER_ADDR_LEN)
+			memcpy(link->mac, sym_mnl_attr_get_payload(a), ETHER_ADDR_LEN);
 		break;
 	case IFLA_LINKINFO:
-		(void) mnl_attr_parse_nested(a, parse_linkinfo_attr, link);
+		(void) sym_mnl_attr_parse_nested(a, parse_linkinfo_attr, link);
 		break;
 	}
 	return MNL_CB_OK;
 }
 
 static int parse_link(const struct nlmsghdr *h, NetlinkLink *ret) {
-	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(h);
+	const struct ifinfomsg *ifi = sym_mnl_nlmsg_get_payload(h);
 
 	*ret = (NetlinkLink) { .ifindex = ifi->ifi_index, .flags = ifi->ifi_flags };
-	return mnl_attr_parse(h, sizeof *ifi, parse_link_attr, ret) < 0 ? MNL_CB_ERROR : MNL_CB_OK;
+	return sym_mnl_attr_parse(h, sizeof *ifi, parse_link_attr, ret) < 0 ? MNL_CB_ERROR : MNL_CB_OK;
 }
 
 static int link_get_cb(const struct nlmsghdr *h, void *userdata) {
@@ -174,7 +178,7 @@ int netlink_link_get(Netlink *nl, int ifindex, const char *name, NetlinkLink *re
 	if (ifindex <= 0) {
 		if (!name || strlen(name) >= IFNAMSIZ)
 			return -ENODEV;
-		mnl_attr_put_strz(header(nl), IFLA_IFNAME, name);
+		sym_mnl_attr_put_strz(header(nl), IFLA_IFNAME, name);
 	}
 	r = call(nl, link_get_cb, &link);
 	if (r < 0)
@@ -232,7 +236,7 @@ static int created_ifindex(Netlink *nl, const char *name) {
 
 static void put_mac(struct nlmsghdr *h, const uint8_t *mac) {
 	if (mac)
-		mnl_attr_put(h, IFLA_ADDRESS, ETHER_ADDR_LEN, mac);
+		sym_mnl_attr_put(h, IFLA_ADDRESS, ETHER_ADDR_LEN, mac);
 }
 
 int netlink_veth_create(Netlink *nl, const NetlinkVeth *v) {
@@ -243,22 +247,22 @@ int netlink_veth_create(Netlink *nl, const NetlinkVeth *v) {
 
 	(void) link_message_new(nl, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
 	h = header(nl);
-	mnl_attr_put_strz(h, IFLA_IFNAME, v->name);
+	sym_mnl_attr_put_strz(h, IFLA_IFNAME, v->name);
 	put_mac(h, v->mac);
-	info = mnl_attr_nest_start(h, IFLA_LINKINFO);
-	mnl_attr_put_strz(h, IFLA_INFO_KIND, "veth");
-	data = mnl_attr_nest_start(h, IFLA_INFO_DATA);
+	info = sym_mnl_attr_nest_start(h, IFLA_LINKINFO);
+	sym_mnl_attr_put_strz(h, IFLA_INFO_KIND, "veth");
+	data = sym_mnl_attr_nest_start(h, IFLA_INFO_DATA);
 	/* The peer is described by a link message of its own, nested. */
-	peer = mnl_attr_nest_start(h, VETH_INFO_PEER);
-	peer_ifi = mnl_nlmsg_put_extra_header(h, sizeof *peer_ifi);
+	peer = sym_mnl_attr_nest_start(h, VETH_INFO_PEER);
+	peer_ifi = sym_mnl_nlmsg_put_extra_header(h, sizeof *peer_ifi);
 	peer_ifi->ifi_family = AF_UNSPEC;
-	mnl_attr_put_strz(h, IFLA_IFNAME, v->peer_name);
+	sym_mnl_attr_put_strz(h, IFLA_IFNAME, v->peer_name);
 	put_mac(h, v->peer_mac);
 	if (v->peer_netns_fd >= 0)
-		mnl_attr_put_u32(h, IFLA_NET_NS_FD, (uint32_t) v->peer_netns_fd);
-	mnl_attr_nest_end(h, peer);
-	mnl_attr_nest_end(h, data);
-	mnl_attr_nest_end(h, info);
+		sym_mnl_attr_put_u32(h, IFLA_NET_NS_FD, (uint32_t) v->peer_netns_fd);
+	sym_mnl_attr_nest_end(h, peer);
+	sym_mnl_attr_nest_end(h, data);
+	sym_mnl_attr_nest_end(h, info);
 	r = call(nl, NULL, NULL);
 	return r < 0 ? r : created_ifindex(nl, v->name);
 }
@@ -270,10 +274,10 @@ int netlink_bridge_create(Netlink *nl, const char *name) {
 
 	(void) link_message_new(nl, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
 	h = header(nl);
-	mnl_attr_put_strz(h, IFLA_IFNAME, name);
-	info = mnl_attr_nest_start(h, IFLA_LINKINFO);
-	mnl_attr_put_strz(h, IFLA_INFO_KIND, "bridge");
-	mnl_attr_nest_end(h, info);
+	sym_mnl_attr_put_strz(h, IFLA_IFNAME, name);
+	info = sym_mnl_attr_nest_start(h, IFLA_LINKINFO);
+	sym_mnl_attr_put_strz(h, IFLA_INFO_KIND, "bridge");
+	sym_mnl_attr_nest_end(h, info);
 	r = call(nl, NULL, NULL);
 	return r < 0 ? r : created_ifindex(nl, name);
 }
@@ -287,24 +291,24 @@ int netlink_stacked_create(Netlink *nl, const NetlinkStacked *s) {
 		return -EINVAL;
 	(void) link_message_new(nl, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
 	h = header(nl);
-	mnl_attr_put_strz(h, IFLA_IFNAME, s->name);
+	sym_mnl_attr_put_strz(h, IFLA_IFNAME, s->name);
 	/* The parent is looked up in the namespace of the socket, the new link made in netns_fd's. */
-	mnl_attr_put_u32(h, IFLA_LINK, (uint32_t) s->parent);
+	sym_mnl_attr_put_u32(h, IFLA_LINK, (uint32_t) s->parent);
 	if (macvlan)
 		put_mac(h, s->mac);
 	if (s->netns_fd >= 0)
-		mnl_attr_put_u32(h, IFLA_NET_NS_FD, (uint32_t) s->netns_fd);
-	info = mnl_attr_nest_start(h, IFLA_LINKINFO);
-	mnl_attr_put_strz(h, IFLA_INFO_KIND, s->kind);
-	data = mnl_attr_nest_start(h, IFLA_INFO_DATA);
+		sym_mnl_attr_put_u32(h, IFLA_NET_NS_FD, (uint32_t) s->netns_fd);
+	info = sym_mnl_attr_nest_start(h, IFLA_LINKINFO);
+	sym_mnl_attr_put_strz(h, IFLA_INFO_KIND, s->kind);
+	data = sym_mnl_attr_nest_start(h, IFLA_INFO_DATA);
 	/* Bridge mode lets macvlans on one parent reach each other; L2 mode makes an ipvlan behave
 	 * like an Ethernet link that shares its parent's MAC address. */
 	if (macvlan)
-		mnl_attr_put_u32(h, IFLA_MACVLAN_MODE, MACVLAN_MODE_BRIDGE);
+		sym_mnl_attr_put_u32(h, IFLA_MACVLAN_MODE, MACVLAN_MODE_BRIDGE);
 	else
-		mnl_attr_put_u16(h, IFLA_IPVLAN_MODE, IPVLAN_MODE_L2);
-	mnl_attr_nest_end(h, data);
-	mnl_attr_nest_end(h, info);
+		sym_mnl_attr_put_u16(h, IFLA_IPVLAN_MODE, IPVLAN_MODE_L2);
+	sym_mnl_attr_nest_end(h, data);
+	sym_mnl_attr_nest_end(h, info);
 	return call(nl, NULL, NULL);
 }
 
@@ -321,16 +325,16 @@ int netlink_link_set_master(Netlink *nl, int ifindex, int master) {
 
 	ifi->ifi_flags = IFF_UP;
 	ifi->ifi_change = IFF_UP;
-	mnl_attr_put_u32(header(nl), IFLA_MASTER, (uint32_t) master);
+	sym_mnl_attr_put_u32(header(nl), IFLA_MASTER, (uint32_t) master);
 	return call(nl, NULL, NULL);
 }
 
 int netlink_link_move(Netlink *nl, int ifindex, int netns_fd, const char *new_name) {
 	(void) link_message_new(nl, RTM_NEWLINK, 0, ifindex);
-	mnl_attr_put_u32(header(nl), IFLA_NET_NS_FD, (uint32_t) netns_fd);
+	sym_mnl_attr_put_u32(header(nl), IFLA_NET_NS_FD, (uint32_t) netns_fd);
 	/* The kernel renames it on the way, so the name may be taken where it came from. */
 	if (new_name)
-		mnl_attr_put_strz(header(nl), IFLA_IFNAME, new_name);
+		sym_mnl_attr_put_strz(header(nl), IFLA_IFNAME, new_name);
 	return call(nl, NULL, NULL);
 }
 
@@ -338,9 +342,9 @@ int netlink_link_add_altname(Netlink *nl, int ifindex, const char *altname) {
 	struct nlattr *list;
 
 	(void) link_message_new(nl, RTM_NEWLINKPROP, NLM_F_EXCL, ifindex);
-	list = mnl_attr_nest_start(header(nl), IFLA_PROP_LIST);
-	mnl_attr_put_strz(header(nl), IFLA_ALT_IFNAME, altname);
-	mnl_attr_nest_end(header(nl), list);
+	list = sym_mnl_attr_nest_start(header(nl), IFLA_PROP_LIST);
+	sym_mnl_attr_put_strz(header(nl), IFLA_ALT_IFNAME, altname);
+	sym_mnl_attr_nest_end(header(nl), list);
 	return call(nl, NULL, NULL);
 }
 
@@ -360,23 +364,23 @@ static int parse_address_attr(const struct nlattr *a, void *userdata) {
 	NetlinkAddress *addr = userdata;
 	size_t size = addr->family == AF_INET ? 4 : 16;
 
-	switch (mnl_attr_get_type(a)) {
+	switch (sym_mnl_attr_get_type(a)) {
 	case IFA_LOCAL: /* the local end of a point-to-point link: this host's */
 	case IFA_ADDRESS:
-		if (mnl_attr_get_payload_len(a) == size &&
-		    (mnl_attr_get_type(a) == IFA_LOCAL || !memcmp(addr->address, (uint8_t[16]) {}, size)))
-			memcpy(addr->address, mnl_attr_get_payload(a), size);
+		if (sym_mnl_attr_get_payload_len(a) == size &&
+		    (sym_mnl_attr_get_type(a) == IFA_LOCAL || !memcmp(addr->address, (uint8_t[16]) {}, size)))
+			memcpy(addr->address, sym_mnl_attr_get_payload(a), size);
 		break;
 	case IFA_FLAGS:
-		if (mnl_attr_validate(a, MNL_TYPE_U32) >= 0)
-			addr->flags = mnl_attr_get_u32(a);
+		if (sym_mnl_attr_validate(a, MNL_TYPE_U32) >= 0)
+			addr->flags = sym_mnl_attr_get_u32(a);
 		break;
 	}
 	return MNL_CB_OK;
 }
 
 static int address_list_cb(const struct nlmsghdr *h, void *userdata) {
-	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(h);
+	const struct ifaddrmsg *ifa = sym_mnl_nlmsg_get_payload(h);
 	AddressList *l = userdata;
 	NetlinkAddress *a;
 
@@ -392,12 +396,12 @@ static int address_list_cb(const struct nlmsghdr *h, void *userdata) {
 	a = &l->addresses[l->n++];
 	*a = (NetlinkAddress) { .family = ifa->ifa_family, .ifindex = (int) ifa->ifa_index,
 				.prefixlen = ifa->ifa_prefixlen, .scope = ifa->ifa_scope, .flags = ifa->ifa_flags };
-	return mnl_attr_parse(h, sizeof *ifa, parse_address_attr, a) < 0 ? MNL_CB_ERROR : MNL_CB_OK;
+	return sym_mnl_attr_parse(h, sizeof *ifa, parse_address_attr, a) < 0 ? MNL_CB_ERROR : MNL_CB_OK;
 }
 
 int netlink_address_list(Netlink *nl, int family, NetlinkAddress **ret, size_t *ret_n) {
 	struct nlmsghdr *h = message_new(nl, RTM_GETADDR, NLM_F_DUMP);
-	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(h, sizeof *ifa);
+	struct ifaddrmsg *ifa = sym_mnl_nlmsg_put_extra_header(h, sizeof *ifa);
 	AddressList l = { .family = family };
 	int r;
 
@@ -417,18 +421,18 @@ int netlink_address_list(Netlink *nl, int family, NetlinkAddress **ret, size_t *
 int netlink_subscribe(Netlink *nl, unsigned group) {
 	int g = (int) group;
 
-	if (setsockopt(mnl_socket_get_fd(nl->sock), SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &g, sizeof g) < 0)
+	if (setsockopt(sym_mnl_socket_get_fd(nl->sock), SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &g, sizeof g) < 0)
 		return -errno;
 	return 0;
 }
 
 int netlink_get_fd(Netlink *nl) {
-	return mnl_socket_get_fd(nl->sock);
+	return sym_mnl_socket_get_fd(nl->sock);
 }
 
 void netlink_drain(Netlink *nl) {
 	/* An overrun (ENOBUFS) only means there were many changes: the caller looks afresh anyway. */
-	while (recv(mnl_socket_get_fd(nl->sock), nl->buf, NETLINK_BUFFER_SIZE, MSG_DONTWAIT) > 0 ||
+	while (recv(sym_mnl_socket_get_fd(nl->sock), nl->buf, NETLINK_BUFFER_SIZE, MSG_DONTWAIT) > 0 ||
 	       errno == ENOBUFS || errno == EINTR)
 		;
 }

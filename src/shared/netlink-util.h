@@ -16,7 +16,7 @@
 
 typedef struct Netlink Netlink;
 
-/* In the caller's network namespace. */
+/* In the caller's network namespace. -ELIBACC or -ELIBBAD when libmnl cannot be loaded (mnl-dl.h). */
 int netlink_open(Netlink **ret);
 /* In the network namespace netns_fd refers to; the caller stays where it is. The caller must be
  * single-threaded: it enters the namespace for the moment it takes to open the socket. */

@@ -7,19 +7,15 @@
 #include <sys/time.h>
 #include <time.h>
 
-#include <libmnl/libmnl.h>
-#include <libnftnl/chain.h>
-#include <libnftnl/common.h>
-#include <libnftnl/expr.h>
-#include <libnftnl/rule.h>
-#include <libnftnl/table.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/rtnetlink.h>
 
 #include "macro.h"
+#include "mnl-dl.h"
 #include "nft-util.h"
+#include "nftnl-dl.h"
 
 /* The chains of a forwarding table, at the priorities of nft's dstnat, srcnat and raw. */
 #define CHAIN_PREROUTING "prerouting"
@@ -38,65 +34,69 @@ typedef struct Batch {
 } Batch;
 
 static int batch_init(Batch *b, size_t size) {
+	int r = dl_library_open(&dl_mnl, NULL, 0);
+
+	if (r < 0 || (r = dl_library_open(&dl_nftnl, NULL, 0)) < 0)
+		return r;
 	*b = (Batch) { .size = size, .seq = (uint32_t) time(NULL) };
 	b->buf = malloc(size);
 	if (!b->buf)
 		return -ENOMEM;
-	b->b = mnl_nlmsg_batch_start(b->buf, size);
+	b->b = sym_mnl_nlmsg_batch_start(b->buf, size);
 	if (!b->b) {
 		free(b->buf);
 		return -ENOMEM;
 	}
-	nftnl_batch_begin(mnl_nlmsg_batch_current(b->b), b->seq++);
-	mnl_nlmsg_batch_next(b->b);
+	sym_nftnl_batch_begin(sym_mnl_nlmsg_batch_current(b->b), b->seq++);
+	sym_mnl_nlmsg_batch_next(b->b);
 	return 0;
 }
 
 static void batch_done(Batch *b) {
 	if (b->b)
-		mnl_nlmsg_batch_stop(b->b);
+		sym_mnl_nlmsg_batch_stop(b->b);
 	free(b->buf);
 }
 
 static struct nlmsghdr *batch_add(Batch *b, uint16_t type, uint16_t flags) {
 	/* Every message is acknowledged, so that the answer to the last one says the batch is done. */
 	b->n_acks++;
-	return nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b->b), type, NFPROTO_INET, flags | NLM_F_ACK, b->seq++);
+	return sym_nftnl_nlmsg_build_hdr(sym_mnl_nlmsg_batch_current(b->b), type, NFPROTO_INET, flags | NLM_F_ACK, b->seq++);
 }
 
 static void batch_next(Batch *b) {
-	if (!mnl_nlmsg_batch_next(b->b))
+	if (!sym_mnl_nlmsg_batch_next(b->b))
 		b->failed = true;
 }
 
 static void add_table(Batch *b, uint16_t type, uint16_t flags, const char *name) {
-	struct nftnl_table *t = nftnl_table_alloc();
+	struct nftnl_table *t = sym_nftnl_table_alloc();
 
-	if (!t || nftnl_table_set_str(t, NFTNL_TABLE_NAME, name) < 0) {
+	if (!t || sym_nftnl_table_set_str(t, NFTNL_TABLE_NAME, name) < 0) {
 		b->failed = true;
 	} else {
-		nftnl_table_nlmsg_build_payload(batch_add(b, type, flags), t);
+		sym_nftnl_table_nlmsg_build_payload(batch_add(b, type, flags), t);
 		batch_next(b);
 	}
 	if (t)
-		nftnl_table_free(t);
+		sym_nftnl_table_free(t);
 }
 
 static void add_chain(Batch *b, const char *table, const char *name, const char *type, int hook, int prio) {
-	struct nftnl_chain *c = nftnl_chain_alloc();
+	struct nftnl_chain *c = sym_nftnl_chain_alloc();
 
-	if (!c || nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, table) < 0 ||
-	    nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name) < 0 || nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, type) < 0) {
+	if (!c || sym_nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, table) < 0 ||
+	    sym_nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name) < 0 || sym_nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, type) < 0) {
 		b->failed = true;
 	} else {
-		nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, (uint32_t) hook);
-		nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, prio);
-		nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
-		nftnl_chain_nlmsg_build_payload(batch_add(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE), c);
+		sym_nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, (uint32_t) hook);
+		sym_nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, prio);
+		sym_nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+		sym_nftnl_chain_nlmsg_build_payload(batch_add(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE), c);
 		batch_next(b);
 	}
 	if (c)
-		nftnl_chain_free(c);
+		sym_nftnl_chain_free(c);
 }
 
 /* ---- rules, one expression at a time ---- */
@@ -107,12 +107,12 @@ typedef struct Rule {
 } Rule;
 
 static struct nftnl_expr *expr(Rule *r, const char *name) {
-	struct nftnl_expr *e = nftnl_expr_alloc(name);
+	struct nftnl_expr *e = sym_nftnl_expr_alloc(name);
 
 	if (!e)
 		r->failed = true;
 	else if (r->r)
-		nftnl_rule_add_expr(r->r, e);
+		sym_nftnl_rule_add_expr(r->r, e);
 	return e;
 }
 
@@ -120,18 +120,18 @@ static void load_meta(Rule *r, uint32_t key) {
 	struct nftnl_expr *e = expr(r, "meta");
 	if (!e)
 		return;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
+	sym_nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
+	sym_nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
 }
 
 static void load_payload(Rule *r, uint32_t base, uint32_t offset, uint32_t len) {
 	struct nftnl_expr *e = expr(r, "payload");
 	if (!e)
 		return;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, offset);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
+	sym_nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
+	sym_nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, offset);
+	sym_nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
+	sym_nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
 }
 
 /* Register 1 &= mask. */
@@ -140,10 +140,10 @@ static void mask(Rule *r, const void *m, uint32_t len) {
 	struct nftnl_expr *e = expr(r, "bitwise");
 	if (!e)
 		return;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, len);
-	if (nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, m, len) < 0 || nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, zero, len) < 0)
+	sym_nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+	sym_nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+	sym_nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, len);
+	if (sym_nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, m, len) < 0 || sym_nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, zero, len) < 0)
 		r->failed = true;
 }
 
@@ -152,9 +152,9 @@ static void compare(Rule *r, bool equal, const void *data, uint32_t len) {
 	struct nftnl_expr *e = expr(r, "cmp");
 	if (!e)
 		return;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, equal ? NFT_CMP_EQ : NFT_CMP_NEQ);
-	if (nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len) < 0)
+	sym_nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+	sym_nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, equal ? NFT_CMP_EQ : NFT_CMP_NEQ);
+	if (sym_nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len) < 0)
 		r->failed = true;
 }
 
@@ -169,9 +169,9 @@ static void match_local_destination(Rule *r) {
 	struct nftnl_expr *e = expr(r, "fib");
 
 	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_FLAGS, NFTA_FIB_F_DADDR);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_DREG, NFT_REG_1);
+		sym_nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_FLAGS, NFTA_FIB_F_DADDR);
+		sym_nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
+		sym_nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_DREG, NFT_REG_1);
 	}
 	compare(r, true, &local, sizeof local);
 }
@@ -190,8 +190,8 @@ static void set_register(Rule *r, uint32_t reg, const void *data, uint32_t len) 
 	struct nftnl_expr *e = expr(r, "immediate");
 	if (!e)
 		return;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, reg);
-	if (nftnl_expr_set(e, NFTNL_EXPR_IMM_DATA, data, len) < 0)
+	sym_nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, reg);
+	if (sym_nftnl_expr_set(e, NFTNL_EXPR_IMM_DATA, data, len) < 0)
 		r->failed = true;
 }
 
@@ -199,28 +199,28 @@ static void verdict(Rule *r, uint32_t v) {
 	struct nftnl_expr *e = expr(r, "immediate");
 	if (!e)
 		return;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, v);
+	sym_nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+	sym_nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, v);
 }
 
 static void add_rule(Batch *b, const char *table, const char *chain, Rule *r) {
-	if (!r->r || r->failed || nftnl_rule_set_str(r->r, NFTNL_RULE_TABLE, table) < 0 ||
-	    nftnl_rule_set_str(r->r, NFTNL_RULE_CHAIN, chain) < 0) {
+	if (!r->r || r->failed || sym_nftnl_rule_set_str(r->r, NFTNL_RULE_TABLE, table) < 0 ||
+	    sym_nftnl_rule_set_str(r->r, NFTNL_RULE_CHAIN, chain) < 0) {
 		b->failed = true;
 	} else {
-		nftnl_rule_set_u32(r->r, NFTNL_RULE_FAMILY, NFPROTO_INET);
-		nftnl_rule_nlmsg_build_payload(batch_add(b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND), r->r);
+		sym_nftnl_rule_set_u32(r->r, NFTNL_RULE_FAMILY, NFPROTO_INET);
+		sym_nftnl_rule_nlmsg_build_payload(batch_add(b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND), r->r);
 		batch_next(b);
 	}
 	if (r->r)
-		nftnl_rule_free(r->r);
+		sym_nftnl_rule_free(r->r);
 	*r = (Rule) {};
 }
 
 /* [fib daddr type local] [ip6 daddr != ::1] l4proto PROTO th dport HOST dnat to ADDRESS:TARGET */
 static void add_dnat(Batch *b, const NftForwardTable *t, const char *chain, const NftForward *f, int family) {
 	static const uint8_t loopback6[16] = { [15] = 1 };
-	Rule r = { .r = nftnl_rule_alloc() };
+	Rule r = { .r = sym_nftnl_rule_alloc() };
 	uint16_t host_port = htons(f->host_port), target_port = htons(f->target_port);
 	struct nftnl_expr *e;
 
@@ -238,17 +238,17 @@ static void add_dnat(Batch *b, const NftForwardTable *t, const char *chain, cons
 	set_register(&r, NFT_REG_2, &target_port, sizeof target_port);
 	e = expr(&r, "nat");
 	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_TYPE, NFT_NAT_DNAT);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FAMILY, (uint32_t) family);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG_1);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_PROTO_MIN, NFT_REG_2);
+		sym_nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_TYPE, NFT_NAT_DNAT);
+		sym_nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FAMILY, (uint32_t) family);
+		sym_nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG_1);
+		sym_nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_PROTO_MIN, NFT_REG_2);
 	}
 	add_rule(b, t->name, chain, &r);
 }
 
 /* ip saddr 127.0.0.0/8 ip daddr ADDRESS masquerade: the target could not answer 127.0.0.1. */
 static void add_loopback_masquerade(Batch *b, const NftForwardTable *t) {
-	Rule r = { .r = nftnl_rule_alloc() };
+	Rule r = { .r = sym_nftnl_rule_alloc() };
 
 	match_u8(&r, NFT_META_NFPROTO, NFPROTO_IPV4);
 	match_ipv4(&r, false, true, NULL, true);
@@ -260,7 +260,7 @@ static void add_loopback_masquerade(Batch *b, const NftForwardTable *t) {
 /* iif LINK ip daddr 127.0.0.0/8 drop: before the replies are translated back, so only what was
  * sent to 127.0.0.0/8 from the other side is dropped. */
 static void add_loopback_guard(Batch *b, const NftForwardTable *t, int ifindex) {
-	Rule r = { .r = nftnl_rule_alloc() };
+	Rule r = { .r = sym_nftnl_rule_alloc() };
 	uint32_t iif = (uint32_t) ifindex;
 
 	load_meta(&r, NFT_META_IIF);
@@ -274,14 +274,14 @@ static void add_loopback_guard(Batch *b, const NftForwardTable *t, int ifindex) 
 static int nfnetlink_open(struct mnl_socket **ret) {
 	/* Bounded: the kernel answers a batch right away, but berth must not hang on a lost one. */
 	struct timeval timeout = { .tv_sec = 10 };
-	struct mnl_socket *nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+	struct mnl_socket *nl = sym_mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
 
 	if (!nl)
 		return negative_errno();
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
-	    setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout) < 0) {
+	if (sym_mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
+	    setsockopt(sym_mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout) < 0) {
 		int r = negative_errno();
-		mnl_socket_close(nl);
+		sym_mnl_socket_close(nl);
 		return r;
 	}
 	*ret = nl;
@@ -296,23 +296,23 @@ static int batch_commit(Batch *b) {
 
 	if (b->failed)
 		return -ENOMEM;
-	nftnl_batch_end(mnl_nlmsg_batch_current(b->b), b->seq++);
-	if (!mnl_nlmsg_batch_next(b->b))
+	sym_nftnl_batch_end(sym_mnl_nlmsg_batch_current(b->b), b->seq++);
+	if (!sym_mnl_nlmsg_batch_next(b->b))
 		return -ENOMEM;
 	r = nfnetlink_open(&nl);
 	if (r < 0)
 		return r;
-	if (mnl_socket_sendto(nl, mnl_nlmsg_batch_head(b->b), mnl_nlmsg_batch_size(b->b)) < 0)
+	if (sym_mnl_socket_sendto(nl, sym_mnl_nlmsg_batch_head(b->b), sym_mnl_nlmsg_batch_size(b->b)) < 0)
 		r = negative_errno();
 	while (r >= 0 && answers < b->n_acks) {
-		ssize_t n = mnl_socket_recvfrom(nl, b->buf, b->size);
+		ssize_t n = sym_mnl_socket_recvfrom(nl, b->buf, b->size);
 		int len = (int) n;
 		if (n < 0) {
 			r = negative_errno();
 			break;
 		}
-		for (const struct nlmsghdr *h = (const void *) b->buf; mnl_nlmsg_ok(h, len); h = mnl_nlmsg_next(h, &len)) {
-			const struct nlmsgerr *err = mnl_nlmsg_get_payload(h);
+		for (const struct nlmsghdr *h = (const void *) b->buf; sym_mnl_nlmsg_ok(h, len); h = sym_mnl_nlmsg_next(h, &len)) {
+			const struct nlmsgerr *err = sym_mnl_nlmsg_get_payload(h);
 			if (h->nlmsg_type != NLMSG_ERROR)
 				continue;
 			answers++;
@@ -320,7 +320,7 @@ static int batch_commit(Batch *b) {
 				first_error = err->error;
 		}
 	}
-	mnl_socket_close(nl);
+	sym_mnl_socket_close(nl);
 	return r < 0 ? r : first_error;
 }
 

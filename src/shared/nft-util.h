@@ -37,6 +37,9 @@ typedef struct NftForwardTable {
 	size_t n_loopback_links;
 } NftForwardTable;
 
+/* Both fail with -ELIBACC or -ELIBBAD when libmnl or libnftnl cannot be loaded (mnl-dl.h,
+ * nftnl-dl.h). */
+
 /* Creates the table, or replaces what it holds. */
 int nft_forward_table_apply(const NftForwardTable *t);
 /* -ENOENT when there is no such table. */
