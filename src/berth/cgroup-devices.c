@@ -100,7 +100,9 @@ static DeviceRule *rules_make(const BoundDevices *bound, size_t *ret_n) {
 
 static int apply_v1(const char *machine, pid_t pid, const DeviceRule *rules, size_t n_rules) {
 	_cleanup_free_ char *dir = NULL, *deny = NULL, *allow = NULL;
-	int r = cgroup_v1_join("devices", machine, pid, &dir);
+	/* The rules first, then the container: it runs meanwhile, and denying all before allowing
+	 * each would leave it moments with nothing allowed. */
+	int r = cgroup_v1_join("devices", machine, 0, &dir);
 
 	if (r < 0)
 		return r;
@@ -120,7 +122,7 @@ static int apply_v1(const char *machine, pid_t pid, const DeviceRule *rules, siz
 		if (r < 0)
 			return log_error_errno(r, "Failed to allow device '%s' in '%s': %m", rule, dir);
 	}
-	return 0;
+	return cgroup_v1_join("devices", machine, pid, NULL);
 }
 
 #define INSN(c, d, s, o, i) ((struct bpf_insn) { .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })

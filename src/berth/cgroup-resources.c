@@ -49,6 +49,11 @@ int cgroup_v1_join(const char *controller, const char *machine, pid_t pid, char 
 		return log_error_errno(r, "Failed to make a cgroup name for '%s': %m", machine);
 	if ((mkdir(slice, 0755) < 0 && errno != EEXIST) || (mkdir(path, 0755) < 0 && errno != EEXIST))
 		return log_error_errno(errno, "Failed to create cgroup '%s': %m", path);
+	if (pid <= 0) {
+		if (ret_path)
+			*ret_path = TAKE_PTR(path);
+		return 0;
+	}
 	snprintf(buf, sizeof buf, "%d", (int) pid);
 	if (asprintf(&procs, "%s/cgroup.procs", path) < 0)
 		return log_error_errno(ENOMEM, "Out of memory");

@@ -9,8 +9,8 @@
  * On a hybrid host the cgroup2 tree has no controllers, so the container also gets a cgroup of its
  * own in each v1 hierarchy it needs: <mount>/machine.slice/machine-NAME.scope. */
 
-/* Makes (or finds) the machine's cgroup in the v1 hierarchy of controller and moves pid into it;
- * its path goes to ret_path (may be NULL). -ENOENT when that hierarchy is not mounted. Logs. */
+/* Makes (or finds) the machine's cgroup in the v1 hierarchy of controller and moves pid into it
+ * (0: nobody yet); its path goes to ret_path (may be NULL). -ENOENT when that hierarchy is not mounted. Logs. */
 int cgroup_v1_join(const char *controller, const char *machine, pid_t pid, char **ret_path);
 /* Removes the machine's cgroups in every v1 hierarchy, once their processes are gone. Missing is
  * success. Used by the guardian, so it does not log. */

@@ -386,6 +386,10 @@ _Noreturn void child_main(const ChildContext *context) {
 	r = setup_container(c);
 	if (r < 0 || (r = process_attrs_apply(c->settings)) < 0)
 		child_fail(c, r, EXIT_FAILURE, true);
+	/* berth confines devices and resources, moves links in and registers the machine meanwhile:
+	 * all of it holds before the payload runs. EOF: berth failed, and says why. */
+	if (receive_with_fd(c->sync_fd, &(char) { 0 }, 1, &(int) { -EBADF }) != 1)
+		_exit(EXIT_FAILURE);
 
 	if (c->settings->start_mode == START_PID2)
 		run_with_stub(c);

@@ -256,6 +256,17 @@ static int begin_machine(Launch *l) {
 	return cgroup_attach_self(&l->cgroup);
 }
 
+/* The child waits in its cgroup, with its users mapped: it may set itself up now (with the tree
+ * as an id-mapped mount under -U), while berth does what must be done before the payload runs. */
+static int let_child_set_up(Launch *l, int sync_fd) {
+	int r = send_with_fd(sync_fd, "", 1, l->root_fd);
+
+	l->root_fd = safe_close(l->root_fd);
+	if (r < 0)
+		return log_error_errno(r, "Failed to start the container: %m");
+	return 0;
+}
+
 /* The container runs and waits: put it in its scope (made now, on its first start under systemd)
  * and register it, then let it go on. */
 static int place_machine(Launch *l, int sync_fd) {
@@ -286,7 +297,7 @@ static int place_machine(Launch *l, int sync_fd) {
 		if (r < 0)
 			return r;
 		r = cgroup_attach_self(&l->cgroup);
-		if (r < 0)
+		if (r < 0 || (r = let_child_set_up(l, sync_fd)) < 0)
 			return r;
 	} else {
 		r = register_machine(&l->reg, &m);
@@ -313,8 +324,8 @@ static int place_machine(Launch *l, int sync_fd) {
 	if (l->userns.enabled &&
 	    (r = cgroup_delegate_payload(&l->cgroup, userns_root_uid(&l->userns), userns_root_uid(&l->userns))) < 0)
 		return r;
-	r = send_with_fd(sync_fd, "", 1, l->root_fd);
-	l->root_fd = safe_close(l->root_fd);
+	/* The child set itself up meanwhile, and waits for this to run the payload. */
+	r = send_with_fd(sync_fd, "x", 1, -EBADF);
 	if (r < 0)
 		return log_error_errno(r, "Failed to start the container: %m");
 	return 0;
@@ -496,8 +507,11 @@ static int run_once(Launch *l, ContainerExit *ret) {
 		if (r < 0)
 			return log_error_errno(r, "Failed to pass /proc to the container: %m");
 	}
-	/* The container waits in its network namespace: its links go in before it goes on, and
-	 * before registration, which names their host side. */
+	/* Born in its cgroup (else it waits until it is in its scope, place_machine). */
+	if (l->cgroup.path && (r = let_child_set_up(l, sync_fd)) < 0)
+		return r;
+	/* Its links go in before it runs the payload, and before registration, which names their
+	 * host side. */
 	r = start_network(l);
 	if (r >= 0)
 		r = place_machine(l, sync_fd);
