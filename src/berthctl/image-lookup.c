@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <stdio.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "btrfs-util.h"
 #include "fd-util.h"
 #include "image-lookup.h"
 #include "log.h"
+#include "nspawn-file.h"
 
 int image_lookup(const char *name, ImageType *ret_type, char **ret_path) {
 	int r = image_find(name, NULL, ret_type, ret_path);
@@ -62,4 +65,15 @@ const char *image_kind(const char *path, ImageType type) {
 		return "raw";
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	return fd >= 0 && btrfs_is_subvolume(fd) ? "subvolume" : "directory";
+}
+
+void image_remove_settings(int dir_fd, const char *dir, const char *name) {
+	_cleanup_free_ char *settings = NULL;
+
+	if (asprintf(&settings, "%s" NSPAWN_FILE_SUFFIX, name) < 0) {
+		log_error_errno(ENOMEM, "Out of memory");
+		return;
+	}
+	if (unlinkat(dir_fd, settings, 0) < 0 && errno != ENOENT)
+		log_warning_errno(errno, "Failed to remove '%s/%s', ignoring: %m", dir, settings);
 }

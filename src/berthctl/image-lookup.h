@@ -20,3 +20,7 @@ int image_set_read_only(const char *path, ImageType type, bool read_only);
 
 /* What the image is, as listed: "directory", "subvolume" (a btrfs subvolume) or "raw". */
 const char *image_kind(const char *path, ImageType type);
+
+/* Removes the settings file NAME.nspawn beside a removed image in dir_fd (dir names it in the
+ * warning when that fails); it goes with its image, as it follows a rename. Logs. */
+void image_remove_settings(int dir_fd, const char *dir, const char *name);

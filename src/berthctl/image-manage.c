@@ -190,6 +190,7 @@ static void clean_image(int dir_fd, const char *dir, const char *entry) {
 	MachineRecord running = {};
 	ImageType type;
 	struct stat st;
+	int r;
 
 	if (fstatat(dir_fd, entry, &st, AT_SYMLINK_NOFOLLOW) < 0 || image_from_entry(entry, &st, &type, &name) < 0)
 		return;
@@ -209,7 +210,10 @@ static void clean_image(int dir_fd, const char *dir, const char *entry) {
 		return;
 	}
 	/* A machine that runs from the image holds its lock, whoever started it. */
-	report_clean(dir, entry, locked_entry_remove(dir_fd, entry));
+	r = locked_entry_remove(dir_fd, entry);
+	report_clean(dir, entry, r);
+	if (r >= 0)
+		image_remove_settings(dir_fd, dir, name);
 }
 
 /* Hidden entries are what an interrupted import or copy left; one still being built is locked by

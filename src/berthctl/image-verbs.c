@@ -23,7 +23,6 @@
 #include "image-import.h"
 #include "locked-entry.h"
 #include "log.h"
-#include "nspawn-file.h"
 #include "machine-record.h"
 #include "name-util.h"
 #include "progress.h"
@@ -210,12 +209,7 @@ int verb_remove(int argc, char *argv[]) {
 		}
 		if (r < 0)
 			return log_error_errno(r, "Failed to remove image '%s': %m", argv[k]);
-		/* Its settings file beside it goes with it, as it follows a rename. */
-		_cleanup_free_ char *settings = NULL;
-		if (asprintf(&settings, "%s" NSPAWN_FILE_SUFFIX, argv[k]) < 0)
-			return log_error_errno(ENOMEM, "Out of memory");
-		if (unlinkat(dir_fd, settings, 0) < 0 && errno != ENOENT)
-			log_warning_errno(errno, "Failed to remove '%s%s', ignoring: %m", dir, settings);
+		image_remove_settings(dir_fd, dir, argv[k]);
 	}
 	return 0;
 }

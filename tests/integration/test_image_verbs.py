@@ -443,7 +443,8 @@ def test_clean_all(berth, berthctl, probe, pools, tmp_path):
     for d in ("gone-dir", "kept-ro", "locked", "busy/usr/local/bin", "busy/etc"):
         (pool / d).mkdir(parents=True)
     (pool / "gone-dir/file").write_text("x")
-    (pool / "gone-dir.nspawn").write_text("[Exec]\n")  # no image: kept
+    (pool / "gone-dir.nspawn").write_text("[Exec]\n")  # goes with its image
+    (pool / "kept-ro.nspawn").write_text("[Exec]\n")  # stays with its image
     (pool / "gone.raw").write_bytes(b"\0" * 4096)
     (pool / "kept-ro.raw").write_bytes(b"\0" * 4096)
     (pool / "kept-ro.raw").chmod(0o444)
@@ -476,7 +477,7 @@ def test_clean_all(berth, berthctl, probe, pools, tmp_path):
         machine.wait()
     assert r.returncode == 0, r.stderr
     left = sorted(p.name for p in pool.iterdir())
-    assert left == ["busy", "gone-dir.nspawn", "kept-ro", "kept-ro.raw", "link", "locked"], r.stdout
+    assert left == ["busy", "kept-ro", "kept-ro.nspawn", "kept-ro.raw", "link", "locked"], r.stdout
     assert (vendor / "vendor-image").exists() and (tmp_path / "elsewhere/file").exists()
     for line in ("Removed /var/lib/machines/gone-dir", "Removed /var/lib/machines/gone.raw",
                  "Removed /var/lib/machines/.#stale", "Kept /var/lib/machines/kept-ro: read-only",
