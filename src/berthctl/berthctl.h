@@ -6,6 +6,7 @@
 /* Options every verb may read; parsed once in main.c. */
 typedef struct BerthctlOptions {
 	bool json;      /* --json: machine-readable output for list, status, show */
+	bool json_pretty; /* --json=pretty: laid out one member a line */
 	bool no_legend; /* --no-legend: no header or footer lines */
 	bool no_pager;  /* --no-pager: accepted; berthctl never starts a pager */
 	bool quiet;     /* -q: suppress informational messages */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "berthctl.h"
+#include "json-pretty.h"
 #include "log.h"
 #include "strv.h"
 
@@ -204,6 +205,7 @@ static int parse_option(int c) {
 		if (optarg && !streq(optarg, "short") && !streq(optarg, "pretty") && !streq(optarg, "off"))
 			return log_invalid("Invalid --json= mode '%s', expected short, pretty or off", optarg);
 		arg.json = !optarg || !streq(optarg, "off");
+		arg.json_pretty = optarg && streq(optarg, "pretty");
 		break;
 	case ARG_NO_LEGEND:
 		arg.no_legend = true;
@@ -282,6 +284,29 @@ static int dispatch_verb(int argc, char *argv[]) {
 	return log_invalid("Unknown command '%s', see --help", name);
 }
 
+/* The verbs print compact JSON; with --json=pretty, it is laid out once the verb is done. */
+static int dispatch_verb_pretty(int argc, char *argv[]) {
+	_cleanup_free_ char *buf = NULL;
+	size_t size = 0, lead;
+	FILE *capture, *real = stdout;
+	int r;
+
+	fflush(stdout);
+	capture = open_memstream(&buf, &size);
+	if (!capture)
+		return log_error_errno(ENOMEM, "Out of memory");
+	stdout = capture;
+	r = dispatch_verb(argc, argv);
+	stdout = real;
+	fclose(capture);
+	lead = strspn(buf, " \n");
+	if (buf[lead] == '{' || buf[lead] == '[')
+		json_write_pretty(buf, stdout);
+	else
+		fputs(buf, stdout);
+	return r;
+}
+
 int main(int argc, char *argv[]) {
 	_cleanup_strv_free_ char **args = NULL;
 	int r;
@@ -291,7 +316,8 @@ int main(int argc, char *argv[]) {
 	if (r <= 0)
 		return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 
-	r = dispatch_verb((int) strv_length(args), args);
+	r = arg.json_pretty ? dispatch_verb_pretty((int) strv_length(args), args) :
+			      dispatch_verb((int) strv_length(args), args);
 	strv_free(arg.property);
 	strv_free(arg.setenv);
 	return r < 0 ? EXIT_FAILURE : r;

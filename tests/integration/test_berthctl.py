@@ -80,6 +80,12 @@ def test_list_status_show(berthctl, machine):
     assert r.returncode == 0 and r.stdout.strip() == str(leader)
     r = ctl(berthctl, "show", "--json", NAME)
     assert json.loads(r.stdout)[0]["Name"] == NAME
+    # pretty: the same data, one member a line, indented.
+    short = r.stdout
+    r = ctl(berthctl, "show", "--json=pretty", NAME)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout) == json.loads(short)
+    assert f'\n    "Name": "{NAME}",\n' in r.stdout, r.stdout
 
     r = ctl(berthctl, "status", NAME)
     assert r.returncode == 0, r.stderr
