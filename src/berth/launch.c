@@ -98,8 +98,8 @@ static void launch_done(Launch *l) {
 	closep(&l->root_fd);
 	image_raw_done(&l->image);
 	userns_done(&l->userns);
-	/* Only what the guardian does not own yet: after it started, it removes the record. */
-	if (l->record_created && l->guardian.pid <= 0)
+	/* Only when no guardian took it over (start_guardian). */
+	if (l->record_created)
 		(void) machine_record_remove(MACHINE_RECORD_DIR, l->record.name);
 	l->record.name = NULL; /* borrowed from the settings */
 	l->record.root = NULL;
@@ -201,9 +201,14 @@ static int start_guardian(Launch *l) {
 		.network = &l->net,
 		.custom_mounts = &l->custom_mounts,
 	};
+	int r;
+
 	task.cgroup_path = cgroup_cleanup_path(&l->cgroup, &task.remove_cgroup);
 	task.remove_v1_cgroups = l->cgroup.backend == CGROUP_BACKEND_CGROUPFS;
-	return guardian_start(&task, l->lock_fd, &l->guardian);
+	r = guardian_start(&task, l->lock_fd, &l->guardian);
+	if (r >= 0) /* the guardian removes the record from now on */
+		l->record_created = false;
+	return r;
 }
 
 /* The machine's name, and the cgroup and guardian where berth can make them before the container
