@@ -409,7 +409,6 @@ static int64_t verdict(const SeccompFilter *f, uint32_t arch, int nr, uint64_t a
 static int check_programs(const SeccompFilter *f) {
 	const uint32_t x86_64 = AUDIT_ARCH_X86_64, i386 = AUDIT_ARCH_I386, x32 = 0x40000000;
 
-	ASSERT_EQ_INT(f->n_programs, 2);
 	/* x86-64 */
 	ASSERT_VERDICT(verdict(f, x86_64, 0, 0, 0, 0), SECCOMP_RET_ALLOW);                /* read */
 	ASSERT_VERDICT(verdict(f, x86_64, 246, 0, 0, 0), ERR(EPERM));                     /* kexec_load */
@@ -500,7 +499,50 @@ static int check_loaded(const SeccompFilter *f) {
 	return 0;
 }
 
+static int copy_filter(const SeccompFilter *f, SeccompFilter *ret) {
+	*ret = (SeccompFilter) { .n_programs = f->n_programs };
+	for (size_t i = 0; i < f->n_programs; i++) {
+		size_t size = f->programs[i].n_insns * sizeof(struct sock_filter);
+		ret->programs[i] = (SeccompProgram) { .insns = malloc(size), .n_insns = f->programs[i].n_insns };
+		ASSERT_NOT_NULL(ret->programs[i].insns);
+		memcpy(ret->programs[i].insns, f->programs[i].insns, size);
+	}
+	return 0;
+}
+
+/* The merged program decides every call as the stack does: each number of each ABI's range (and
+ * past it), with the arguments the rules look at. */
+static int check_merged(const SeccompFilter *stacked, const SeccompFilter *merged) {
+	static const uint32_t arches[] = { AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, AUDIT_ARCH_AARCH64 };
+	static const uint64_t args[][3] = {
+		{ 0, 0, 0 },
+		{ 0, TIOCSTI, 0 },
+		{ 0, (UINT64_C(1) << 32) | TIOCSTI, 0 },
+		{ 0, TIOCLINUX, 0 },
+		{ 0, TCGETS, 0 },
+		{ AF_NETLINK, SOCK_RAW, NETLINK_AUDIT },
+		{ AF_NETLINK, SOCK_RAW, NETLINK_ROUTE },
+		{ AF_INET, SOCK_STREAM, 0 },
+	};
+	size_t wrong = 0;
+
+	ASSERT_EQ_INT(merged->n_programs, 1);
+	for (size_t a = 0; a < ELEMENTSOF(arches); a++)
+		for (int base = 0; base < 2; base++) /* x32 sets bit 30 */
+			for (int nr = base << 30; nr < (base << 30) + 1100; nr++)
+				for (size_t i = 0; i < ELEMENTSOF(args); i++) {
+					int64_t want = verdict(stacked, arches[a], nr, args[i][0], args[i][1], args[i][2]);
+					int64_t got = verdict(merged, arches[a], nr, args[i][0], args[i][1], args[i][2]);
+					if (got != want && wrong++ < 10)
+						fprintf(stderr, "arch %#x call %#x args %zu: merged %#llx, stacked %#llx\n",
+							arches[a], nr, i, (unsigned long long) got, (unsigned long long) want);
+				}
+	ASSERT_EQ_INT(wrong, 0);
+	return 0;
+}
+
 static int check_filter(const SeccompFilter *first, const SeccompFilter *second, const SeccompPolicy *policy) {
+	_cleanup_(seccomp_filter_done) SeccompFilter merged = {};
 	int status;
 	pid_t pid;
 
@@ -511,18 +553,27 @@ static int check_filter(const SeccompFilter *first, const SeccompFilter *second,
 		ASSERT_TRUE(memcmp(first->programs[i].insns, second->programs[i].insns,
 				   first->programs[i].n_insns * sizeof(struct sock_filter)) == 0);
 	}
+	ASSERT_PASS(copy_filter(first, &merged));
+	ASSERT_OK(seccomp_filter_merge(&merged));
 #ifdef __x86_64__
+	ASSERT_EQ_INT(first->n_programs, 2);
 	ASSERT_PASS(check_programs(first));
+	ASSERT_PASS(check_programs(&merged));
+	ASSERT_PASS(check_merged(first, &merged));
 #if HAVE_SECCOMP
 	ASSERT_PASS(check_every_call(first, policy));
+	ASSERT_PASS(check_every_call(&merged, policy));
 #endif
 #endif
-	pid = fork();
-	ASSERT_SYS(pid);
-	if (pid == 0)
-		_exit(check_loaded(first) == 0 ? 0 : 1);
-	ASSERT_EQ_INT(waitpid(pid, &status, 0), pid);
-	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* Loaded for real, as the stack and as one program. */
+	for (int i = 0; i < 2; i++) {
+		pid = fork();
+		ASSERT_SYS(pid);
+		if (pid == 0)
+			_exit(check_loaded(i == 0 ? first : &merged) == 0 ? 0 : 1);
+		ASSERT_EQ_INT(waitpid(pid, &status, 0), pid);
+		ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
 	return 0;
 }
 

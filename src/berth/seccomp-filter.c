@@ -573,6 +573,41 @@ void seccomp_filter_done(SeccompFilter *f) {
 	*f = (SeccompFilter) {};
 }
 
+int seccomp_filter_merge(SeccompFilter *f) {
+	struct sock_filter *merged, *p;
+	size_t n = 0;
+
+	if (f->n_programs < 2)
+		return 0;
+	for (size_t i = 0; i < f->n_programs; i++) {
+		n += f->programs[i].n_insns;
+		/* A verdict computed at run time could be anything: only constant ones are followed. */
+		for (size_t j = 0; i > 0 && j < f->programs[i].n_insns; j++)
+			if (f->programs[i].insns[j].code == (BPF_RET | BPF_A))
+				return -EINVAL;
+	}
+	if (n > BPF_MAXINSNS)
+		return -E2BIG;
+	merged = malloc(n * sizeof(struct sock_filter));
+	if (!merged)
+		return -ENOMEM;
+	/* The kernel runs the program loaded last first. */
+	p = merged;
+	for (size_t i = f->n_programs; i-- > 0;) {
+		const SeccompProgram *prog = &f->programs[i];
+		for (size_t j = 0; j < prog->n_insns; j++) {
+			struct sock_filter insn = prog->insns[j];
+			if (i > 0 && insn.code == (BPF_RET | BPF_K) && insn.k == SECCOMP_RET_ALLOW)
+				insn = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JA, (uint32_t) (prog->n_insns - j - 1), 0, 0);
+			*p++ = insn;
+		}
+	}
+	seccomp_filter_done(f);
+	f->programs[0] = (SeccompProgram) { .insns = merged, .n_insns = n };
+	f->n_programs = 1;
+	return 0;
+}
+
 #if HAVE_SECCOMP
 
 /* What the programs are made from, and where they are kept. */
