@@ -351,10 +351,14 @@ _Noreturn void child_main(const ChildContext *context) {
 
 	if (die_with_parent(c) < 0)
 		child_fail(c, -EIO, EXIT_FAILURE, true);
-	/* berth blocked and ignored signals for its own loop; the container starts with defaults. */
+	/* berth blocked and ignored signals for its own loop, and inherited what its caller ignored
+	 * (an exec keeps that): the container starts with defaults, or a ^C would not reach its
+	 * commands. */
 	sigemptyset(&none);
 	(void) sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_DFL);
+	for (int sig = 1; sig < _NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void) sigaction(sig, &(struct sigaction) { .sa_handler = SIG_DFL }, NULL);
 	/* berth may have to put us in the machine's cgroup first (a scope systemd makes for this
 	 * process): it says when we are there. EOF: berth failed, and says why. */
 	/* In a user namespace, berth first sends the container's /proc, which only it can make. */

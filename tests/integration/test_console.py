@@ -99,6 +99,19 @@ def terminal():
         t.close()
 
 
+def wait_in_foreground(pid, timeout=10):
+    """Waits until pid's process group is the foreground one of its terminal: the shell hands the
+    terminal over after the command started, and ^C before that would go to the shell."""
+    deadline = time.monotonic() + timeout
+    while True:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        pgrp, tpgid = int(fields[2]), int(fields[5])
+        if pgrp == tpgid:
+            return
+        assert time.monotonic() < deadline, f"process {pid} never became the terminal's foreground"
+        time.sleep(0.01)
+
+
 def test_interactive_shell(tree, berth, terminal):
     t = terminal(rows=33, cols=101)
     before = termios.tcgetattr(t.slave)
@@ -115,7 +128,8 @@ def test_interactive_shell(tree, berth, terminal):
 
     # ^C goes to the command in the container, not to berth.
     t.write(b"sleep 60\n")
-    wait_for_machine("console-shell", "sleep", t.proc)
+    found = wait_for_machine("console-shell", "sleep", t.proc)
+    wait_in_foreground(next(pid for pid, comm in found.items() if comm == "sleep"))
     t.write(b"\x03")
     t.write(b"echo status=$?\n")
     t.read_until(rb"status=130\r\n")

@@ -244,6 +244,22 @@ def test_exit_status(tree, run_berth, command, status):
     assert r.returncode == status, r.stderr
 
 
+def test_signals_start_at_their_defaults(tree, berth):
+    """Signals berth's caller ignored (an exec keeps that) are not ignored in the container: a ^C
+    reaches the commands there. Also for the stub of -a, and the command it starts."""
+    def ignore():
+        for sig in (signal.SIGINT, signal.SIGQUIT, signal.SIGHUP, signal.SIGUSR1):
+            signal.signal(sig, signal.SIG_IGN)
+
+    for opts in ([], ["-a"]):
+        r = subprocess.run([berth, "-q", "-D", tree, *opts, "/bin/grep", "-E", "^Sig(Ign|Blk)", "/proc/self/status",
+                            "/proc/1/status"], stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                           timeout=60, preexec_fn=ignore)
+        assert r.returncode == 0, r.stderr
+        masks = re.findall(r"^\S+:Sig(?:Ign|Blk):\s+(\S+)$", r.stdout, re.M)
+        assert len(masks) == 4 and all(int(m, 16) == 0 for m in masks), (opts, r.stdout)
+
+
 def test_exit_status_of_exec_failure(tree, run_berth):
     r = run_berth("-D", tree, "/usr/bin/no-such-command")
     assert r.returncode == 127
