@@ -201,3 +201,8 @@ int cgroup_devices_apply(const MachineCgroup *cg, const char *machine, pid_t pid
 	r = apply_v1(machine, pid, rules, n_rules);
 	return r == -ENOENT ? apply_bpf(cg, rules, n_rules) : r;
 }
+
+int cgroup_devices_join_self(const char *machine) {
+	int r = cgroup_v1_join("devices", machine, CGROUP_JOIN_SELF, NULL);
+	return r == -ENOENT ? 0 : r;
+}

@@ -28,6 +28,10 @@ void bound_devices_done(BoundDevices *d);
 /* Device access of the container: only the nodes berth makes in its /dev (null, zero, full, random,
  * urandom, tty, net/tun, console and ptys) and the bound ones may be opened or made; block devices
  * and everything else are denied, even to a root that may call mknod. On a hybrid host the v1 devices controller
- * enforces it (the machine's own cgroup there, which pid joins); with no v1 devices hierarchy, a
- * BPF device program on the payload's cgroup2 directory. Logs. */
+ * enforces it (the machine's own cgroup there, which pid joins; 0: the container joins it itself,
+ * cgroup_devices_join_self); with no v1 devices hierarchy, a BPF device program on the payload's
+ * cgroup2 directory. Logs. */
 int cgroup_devices_apply(const MachineCgroup *cg, const char *machine, pid_t pid, const BoundDevices *bound);
+/* In the container's first process, before it makes anything: joins the machine's v1 devices cgroup
+ * when the host has that hierarchy. Logs. */
+int cgroup_devices_join_self(const char *machine);

@@ -49,12 +49,13 @@ int cgroup_v1_join(const char *controller, const char *machine, pid_t pid, char 
 		return log_error_errno(r, "Failed to make a cgroup name for '%s': %m", machine);
 	if ((mkdir(slice, 0755) < 0 && errno != EEXIST) || (mkdir(path, 0755) < 0 && errno != EEXIST))
 		return log_error_errno(errno, "Failed to create cgroup '%s': %m", path);
-	if (pid <= 0) {
+	if (pid == 0) {
 		if (ret_path)
 			*ret_path = TAKE_PTR(path);
 		return 0;
 	}
-	snprintf(buf, sizeof buf, "%d", (int) pid);
+	/* "0" is the writer itself: a process in a PID namespace of its own does not know its PID. */
+	snprintf(buf, sizeof buf, "%d", pid == CGROUP_JOIN_SELF ? 0 : (int) pid);
 	if (asprintf(&procs, "%s/cgroup.procs", path) < 0)
 		return log_error_errno(ENOMEM, "Out of memory");
 	r = write_string_file(procs, buf);

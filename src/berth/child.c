@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "cgroup-devices.h"
 #include "child.h"
 #include "environment.h"
 #include "fd-util.h"
@@ -342,9 +343,46 @@ static _Noreturn void run_with_stub(const ChildContext *c) {
 	stub_pid1_run(pid);
 }
 
+/* What the child fills in (the detached mounts it takes) goes to copies: with shares_memory, the
+ * originals are berth's own, and berth would take the child's fds for its own. */
+static void use_own_copies(ChildContext *c, HostFiles *host_files, JournalLink *journal, CustomMounts *custom) {
+	const CustomMounts *original = c->custom_mounts;
+
+	*host_files = *c->host_files;
+	c->host_files = host_files;
+	*journal = *c->journal;
+	c->journal = journal;
+	*custom = (CustomMounts) { .n = original->n };
+	c->custom_mounts = custom;
+	if (original->n == 0)
+		return;
+	custom->mounts = malloc(original->n * sizeof(CustomMount));
+	if (!custom->mounts)
+		child_fail(c, log_error_errno(ENOMEM, "Out of memory"), EXIT_FAILURE, true);
+	memcpy(custom->mounts, original->mounts, original->n * sizeof(CustomMount));
+}
+
+/* With shares_memory, berth cannot move us while it waits: we join the cgroups it prepared. */
+static void join_cgroups(const ChildContext *c) {
+	int r;
+
+	if (c->join_cgroup_fd >= 0) {
+		_cleanup_close_ int fd = openat(c->join_cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+		/* "0" is the writer: our PID in berth's namespace is not ours to see. */
+		if (fd < 0 || write(fd, "0", 1) != 1)
+			child_fail(c, log_error_errno(errno, "Failed to move the container into its cgroup: %m"),
+				   EXIT_FAILURE, true);
+	}
+	if (c->join_devices_cgroup && (r = cgroup_devices_join_self(c->settings->machine)) < 0)
+		child_fail(c, r, EXIT_FAILURE, true);
+}
+
 _Noreturn void child_main(const ChildContext *context) {
 	ChildContext own = *context;
 	const ChildContext *c = &own;
+	HostFiles host_files;
+	JournalLink journal;
+	CustomMounts custom;
 	int root_fd = -EBADF, proc_fd = -EBADF, r;
 
 	sigset_t none;
@@ -359,12 +397,14 @@ _Noreturn void child_main(const ChildContext *context) {
 	for (int sig = 1; sig < _NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
 			(void) sigaction(sig, &(struct sigaction) { .sa_handler = SIG_DFL }, NULL);
+	use_own_copies(&own, &host_files, &journal, &custom);
+	if (c->shares_memory)
+		join_cgroups(c);
 	/* berth may have to put us in the machine's cgroup first (a scope systemd makes for this
 	 * process): it says when we are there. EOF: berth failed, and says why. */
 	/* In a user namespace, berth first sends the container's /proc, which only it can make. */
-	if (c->userns && receive_with_fd(c->sync_fd, &(char) { 0 }, 1, &proc_fd) != 1)
-		_exit(EXIT_FAILURE);
-	if (receive_with_fd(c->sync_fd, &(char) { 0 }, 1, &root_fd) != 1)
+	else if ((c->userns && receive_with_fd(c->sync_fd, &(char) { 0 }, 1, &proc_fd) != 1) ||
+		 receive_with_fd(c->sync_fd, &(char) { 0 }, 1, &root_fd) != 1)
 		_exit(EXIT_FAILURE);
 	/* Root of the user namespace now that it has a map: nothing here is the host's root's. */
 	if (c->userns && (setresgid(0, 0, 0) < 0 || setgroups(0, NULL) < 0 || setresuid(0, 0, 0) < 0))
@@ -392,7 +432,7 @@ _Noreturn void child_main(const ChildContext *context) {
 		child_fail(c, r, EXIT_FAILURE, true);
 	/* berth confines devices and resources, moves links in and registers the machine meanwhile:
 	 * all of it holds before the payload runs. EOF: berth failed, and says why. */
-	if (receive_with_fd(c->sync_fd, &(char) { 0 }, 1, &(int) { -EBADF }) != 1)
+	if (!c->shares_memory && receive_with_fd(c->sync_fd, &(char) { 0 }, 1, &(int) { -EBADF }) != 1)
 		_exit(EXIT_FAILURE);
 
 	if (c->settings->start_mode == START_PID2)

@@ -12,8 +12,9 @@
 #include "seccomp-filter.h"
 #include "settings.h"
 
-/* What the container's first process needs; it is a copy of berth's memory after clone, so
- * pointers into berth's data stay valid. */
+/* What the container's first process needs. It runs in a copy of berth's memory, or in berth's
+ * memory itself while berth waits (shares_memory): either way pointers into berth's data stay
+ * valid, and what it fills in, it fills in on copies of its own. */
 typedef struct ChildContext {
 	const Settings *settings;
 	const char *tree;            /* the canonical host path of the tree */
@@ -32,12 +33,18 @@ typedef struct ChildContext {
 	bool userns;                   /* it runs in a user namespace of its own, mapped by berth */
 	int root_fd;                   /* the tree as an id-mapped mount, which berth sends with the go */
 	int proc_fd;                   /* with userns: the container's /proc, made and sent by berth */
+	/* Started with clone_sharing_memory(): berth is suspended until the exec and sends nothing, so
+	 * the child moves itself into its cgroups, which berth prepared. */
+	bool shares_memory;
+	int join_cgroup_fd;            /* with shares_memory: the payload's cgroup2 directory */
+	bool join_devices_cgroup;      /* with shares_memory: the machine's v1 devices cgroup too */
 } ChildContext;
 
-/* Messages from the child to berth on the sync socket. EOF means the command was executed. The
- * child first waits for one byte from berth: it is in the machine's cgroup (and its user namespace
- * is mapped), go on; an id-mapped mount of the tree may come with it. In a user namespace, a
- * message with the container's /proc comes first. */
+/* Messages from the child to berth on the sync socket. EOF means the command was executed. Unless
+ * it shares berth's memory, the child first waits for one byte from berth: it is in the machine's
+ * cgroup (and its user namespace is mapped), go on; an id-mapped mount of the tree may come with
+ * it. In a user namespace, a message with the container's /proc comes first. Then it waits for a
+ * second byte before the payload runs. */
 typedef enum ChildMessageType {
 	CHILD_NOTIFY_SOCKET, /* the container's notification socket comes with it (SCM_RIGHTS) */
 	CHILD_FAILED,        /* it could not start the command */

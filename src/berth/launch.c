@@ -40,6 +40,7 @@
 #include "rootfs.h"
 #include "seccomp-filter.h"
 #include "socket-util.h"
+#include "strv.h"
 #include "supervisor.h"
 #include "tree.h"
 #include "userns.h"
@@ -74,6 +75,7 @@ typedef struct Launch {
 	UserNamespace userns;
 	int root_fd;       /* the tree as an id-mapped mount, for the child, until it is sent */
 	ImageRaw image;    /* --image=: its lock and loop device */
+	bool child_shares_memory; /* this run's child was started with clone_sharing_memory() */
 } Launch;
 
 static void launch_done(Launch *l) {
@@ -313,8 +315,9 @@ static int place_machine(Launch *l, int sync_fd) {
 			return r;
 	}
 
-	/* Without a service manager, berth itself confines the container's devices and resources. */
-	if (l->cgroup.backend == CGROUP_BACKEND_CGROUPFS &&
+	/* Without a service manager, berth itself confines the container's devices and resources (for
+	 * a child that shared berth's memory, before it was made). */
+	if (l->cgroup.backend == CGROUP_BACKEND_CGROUPFS && !l->child_shares_memory &&
 	    ((r = cgroup_devices_apply(&l->cgroup, s->machine, l->pid, &l->bound_devices)) < 0 ||
 	     (r = cgroup_resources_apply(&l->cgroup, s->machine, l->pid, s->properties, s->slice)) < 0))
 		return r;
@@ -333,65 +336,101 @@ static int place_machine(Launch *l, int sync_fd) {
 	    (r = cgroup_delegate_payload(&l->cgroup, userns_root_uid(&l->userns), userns_root_uid(&l->userns))) < 0)
 		return r;
 	/* The child set itself up meanwhile, and waits for this to run the payload. */
+	if (l->child_shares_memory)
+		return 0;
 	r = send_with_fd(sync_fd, "x", 1, -EBADF);
 	if (r < 0)
 		return log_error_errno(r, "Failed to start the container: %m");
 	return 0;
 }
 
+/* Whether berth has nothing to do between the container's clone and its payload's exec: no user
+ * namespace to map, no links to move in, no scope or registration, no limits to write after the
+ * clone, and a child that executes something (the stub of --as-pid2 stays). Then the child may
+ * share berth's memory (clone_sharing_memory) while berth waits, instead of a copy of it. */
+static bool child_may_share_memory(const Launch *l) {
+	const Settings *s = l->settings;
+
+	return !l->userns.enabled && !l->reg.bus && l->cgroup.path && l->cgroup.payload_fd >= 0 &&
+	       !netif_wanted(s) && s->n_ports == 0 && strv_length(s->properties) == 0 && !s->slice &&
+	       s->start_mode != START_PID2;
+}
+
+static int run_child(void *userdata) {
+	child_main(userdata);
+}
+
 static int clone_container(Launch *l, int *ret_sync_fd) {
 	Settings *s = l->settings;
 	_cleanup_close_ int parent_pidfd = pidfd_open_pid(getpid());
-	int sync[2], pidfd = -EBADF;
-	struct clone_args args = {
-		.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_PIDFD |
-			 (l->userns.enabled ? CLONE_NEWUSER : 0) |
-			 (l->cgroup.payload_fd >= 0 ? CLONE_INTO_CGROUP : 0) |
-			 (s->private_network && l->netns_path_fd < 0 ? CLONE_NEWNET : 0),
-		.pidfd = (uint64_t) (uintptr_t) &pidfd,
-		.exit_signal = SIGCHLD,
-		.cgroup = l->cgroup.payload_fd >= 0 ? (uint64_t) l->cgroup.payload_fd : 0,
-	};
+	int sync[2], pidfd = -EBADF, flags;
+	ChildContext c;
 	pid_t pid;
 
 	if (parent_pidfd < 0)
 		return log_error_errno(parent_pidfd, "Failed to open a pidfd for berth: %m");
+	l->child_shares_memory = child_may_share_memory(l);
+	/* Confined before it exists: it runs its payload before berth could do anything more. */
+	if (l->child_shares_memory && l->cgroup.backend == CGROUP_BACKEND_CGROUPFS) {
+		int r = cgroup_devices_apply(&l->cgroup, s->machine, 0, &l->bound_devices);
+		if (r < 0)
+			return r;
+	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0)
 		return log_error_errno(errno, "Failed to create a socket pair: %m");
+	c = (ChildContext) {
+		.settings = s,
+		.tree = s->directory,
+		.sync_fd = sync[1],
+		.parent_pidfd = parent_pidfd,
+		.console_path = l->pty_path,
+		.term = l->console_mode == CONSOLE_INTERACTIVE ? getenv("TERM") : NULL,
+		.host_os_release = l->host_os_release,
+		.uuid = l->uuid,
+		.transient_machine_id = l->transient_machine_id,
+		.host_files = &l->host_files,
+		.custom_mounts = &l->custom_mounts,
+		.journal = &l->journal,
+		.seccomp = &l->seccomp,
+		.netns_fd = l->netns_path_fd,
+		.userns = l->userns.enabled,
+		.root_fd = -EBADF,
+		.proc_fd = -EBADF,
+		.shares_memory = l->child_shares_memory,
+		.join_cgroup_fd = l->child_shares_memory ? l->cgroup.payload_fd : -EBADF,
+		.join_devices_cgroup = l->child_shares_memory && l->cgroup.backend == CGROUP_BACKEND_CGROUPFS,
+	};
+	flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
+		(l->userns.enabled ? CLONE_NEWUSER : 0) |
+		(s->private_network && l->netns_path_fd < 0 ? CLONE_NEWNET : 0);
 	fflush(stdout);
 	fflush(stderr);
 
-	pid = (pid_t) syscall(SYS_clone3, &args, sizeof args);
-	if (pid < 0) {
-		int r = -errno;
-		close(sync[0]);
-		close(sync[1]);
-		return log_error_errno(r, "Failed to create the container's namespaces: %m");
-	}
-	if (pid == 0) {
-		ChildContext c = {
-			.settings = s,
-			.tree = s->directory,
-			.sync_fd = sync[1],
-			.parent_pidfd = parent_pidfd,
-			.console_path = l->pty_path,
-			.term = l->console_mode == CONSOLE_INTERACTIVE ? getenv("TERM") : NULL,
-			.host_os_release = l->host_os_release,
-			.uuid = l->uuid,
-			.transient_machine_id = l->transient_machine_id,
-			.host_files = &l->host_files,
-			.custom_mounts = &l->custom_mounts,
-			.journal = &l->journal,
-			.seccomp = &l->seccomp,
-			.netns_fd = l->netns_path_fd,
-			.userns = l->userns.enabled,
-			.root_fd = -EBADF,
-			.proc_fd = -EBADF,
+	if (l->child_shares_memory) {
+		/* The child replaces environ with the payload's before its exec: berth keeps its own. */
+		char **own_environ = environ;
+		pid = clone_sharing_memory(run_child, &c, flags, &pidfd);
+		environ = own_environ;
+	} else {
+		struct clone_args args = {
+			.flags = (uint64_t) flags | CLONE_PIDFD | (l->cgroup.payload_fd >= 0 ? CLONE_INTO_CGROUP : 0),
+			.pidfd = (uint64_t) (uintptr_t) &pidfd,
+			.exit_signal = SIGCHLD,
+			.cgroup = l->cgroup.payload_fd >= 0 ? (uint64_t) l->cgroup.payload_fd : 0,
 		};
-		close(sync[0]);
-		child_main(&c);
+		pid = (pid_t) syscall(SYS_clone3, &args, sizeof args);
+		if (pid < 0)
+			pid = -errno;
+		else if (pid == 0) {
+			close(sync[0]);
+			child_main(&c);
+		}
 	}
 	close(sync[1]);
+	if (pid < 0) {
+		close(sync[0]);
+		return log_error_errno(pid, "Failed to create the container's namespaces: %m");
+	}
 	l->pid = pid;
 	l->pidfd = pidfd;
 	*ret_sync_fd = sync[0];
@@ -494,15 +533,10 @@ static void stop_network(Launch *l) {
 	(void) guardian_update_network(&l->guardian, &l->net);
 }
 
-/* One start of the container, up to its exit. */
-static int run_once(Launch *l, ContainerExit *ret) {
-	_cleanup_close_ int sync_fd = -EBADF;
-	int r, failed;
+/* The child waits for the go: its users are mapped before it does anything. */
+static int map_and_start_child(Launch *l, int sync_fd) {
+	int r;
 
-	r = clone_container(l, &sync_fd);
-	if (r < 0)
-		return r;
-	/* The child waits for the go: its users are mapped before it does anything. */
 	r = userns_write_maps(&l->userns, l->pid);
 	if (r < 0 || (r = userns_map_tree(&l->userns, l->pid, l->settings->directory, &l->root_fd)) < 0)
 		return r;
@@ -516,7 +550,19 @@ static int run_once(Launch *l, ContainerExit *ret) {
 			return log_error_errno(r, "Failed to pass /proc to the container: %m");
 	}
 	/* Born in its cgroup (else it waits until it is in its scope, place_machine). */
-	if (l->cgroup.path && (r = let_child_set_up(l, sync_fd)) < 0)
+	return l->cgroup.path ? let_child_set_up(l, sync_fd) : 0;
+}
+
+/* One start of the container, up to its exit. */
+static int run_once(Launch *l, ContainerExit *ret) {
+	_cleanup_close_ int sync_fd = -EBADF;
+	int r, failed;
+
+	r = clone_container(l, &sync_fd);
+	if (r < 0)
+		return r;
+	/* A child that shared berth's memory needed nothing of berth's, and runs its payload by now. */
+	if (!l->child_shares_memory && (r = map_and_start_child(l, sync_fd)) < 0)
 		return r;
 	/* Its links go in before it runs the payload, and before registration, which names their
 	 * host side. */

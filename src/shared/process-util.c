@@ -57,13 +57,13 @@ int pidfd_send(int pidfd, int sig) {
 	return 0;
 }
 
-/* Plenty for a few system calls and a message; only the pages touched are ever allocated. */
-#define CHILD_STACK_SIZE (256 * 1024)
+/* Only the pages touched are ever allocated: a few for a short task, more for a container's setup. */
+#define CHILD_STACK_SIZE (1024 * 1024)
 
-int run_in_child(int (*fn)(void *userdata), void *userdata) {
+pid_t clone_sharing_memory(int (*fn)(void *userdata), void *userdata, int flags, int *ret_pidfd) {
 	void *stack = mmap(NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	sigset_t all, saved;
-	int status, r = 0;
+	int pidfd = -EBADF;
 	pid_t pid;
 
 	if (stack == MAP_FAILED)
@@ -71,15 +71,26 @@ int run_in_child(int (*fn)(void *userdata), void *userdata) {
 	/* No handler of the caller's may run in the child, on its stack. */
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &saved);
-	pid = clone(fn, (char *) stack + CHILD_STACK_SIZE, CLONE_VM | CLONE_VFORK | SIGCHLD, userdata);
+	/* Returns once the child executed a program or exited: then the stack is free again. */
+	pid = clone(fn, (char *) stack + CHILD_STACK_SIZE, flags | CLONE_VM | CLONE_VFORK | SIGCHLD |
+		    (ret_pidfd ? CLONE_PIDFD : 0), userdata, &pidfd);
 	if (pid < 0)
-		r = -errno;
+		pid = -errno;
 	sigprocmask(SIG_SETMASK, &saved, NULL);
-	while (r == 0 && waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			r = -errno;
 	munmap(stack, CHILD_STACK_SIZE);
-	if (r < 0)
-		return r;
+	if (pid > 0 && ret_pidfd)
+		*ret_pidfd = pidfd;
+	return pid;
+}
+
+int run_in_child(int (*fn)(void *userdata), void *userdata) {
+	pid_t pid = clone_sharing_memory(fn, userdata, 0, NULL);
+	int status;
+
+	if (pid < 0)
+		return pid;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -ECHILD;
 }

@@ -14,10 +14,14 @@ bool process_is_same(pid_t pid, uint64_t start_time);
 int pidfd_open_pid(pid_t pid);
 int pidfd_send(int pidfd, int sig);
 
-/* Runs fn(userdata) in a child process that shares the caller's memory, and waits for it: the
- * caller stays suspended until the child exits (vfork semantics), so the child may use the heap
- * and what the caller's variables hold. Much cheaper than fork() where copying and then faulting
- * in a large address space dominates: for a few system calls in a process of their own, such as
- * entering a namespace. The child has its own fd table and starts with every signal blocked.
- * Returns what fn returned (0-255), or -errno when the child could not run or was killed. */
+/* Starts fn(userdata) in a child process that shares the caller's memory, with the extra clone
+ * flags (namespaces): the caller stays suspended until the child executes a program or exits
+ * (vfork semantics), so the child may use the heap and what the caller's variables hold, but
+ * whatever it changes there is changed for the caller too. No copy of the address space is made,
+ * and neither side pays copy-on-write faults after it. The child has its own fd table and starts
+ * with every signal blocked. Returns the child's PID (and a pidfd for it, when asked), or -errno. */
+pid_t clone_sharing_memory(int (*fn)(void *userdata), void *userdata, int flags, int *ret_pidfd);
+/* Runs fn(userdata) in a child process that shares the caller's memory (clone_sharing_memory),
+ * and waits for it to exit: for a few system calls in a process of their own, such as entering a
+ * namespace. Returns what fn returned (0-255), or -errno when the child could not run or was killed. */
 int run_in_child(int (*fn)(void *userdata), void *userdata);
