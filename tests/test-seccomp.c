@@ -19,6 +19,7 @@
 #include "seccomp-cache.h"
 #include "seccomp-dl.h"
 #include "seccomp-filter.h"
+#include "seccomp-program.h"
 #include "sha256.h"
 #include "syscall-groups.h"
 #include "tests.h"
@@ -146,7 +147,7 @@ static int test_policy(void) {
 }
 
 static int test_spec(void) {
-	_cleanup_free_ char *a = NULL, *b = NULL, *c = NULL, *d = NULL, *args = NULL, *none = NULL;
+	_cleanup_free_ char *a = NULL, *b = NULL, *c = NULL, *d = NULL, *none = NULL;
 	char na[SECCOMP_CACHE_NAME_SIZE], nb[SECCOMP_CACHE_NAME_SIZE], nc[SECCOMP_CACHE_NAME_SIZE],
 		nd[SECCOMP_CACHE_NAME_SIZE];
 	uint64_t caps = caps_default_bounding_set(false);
@@ -155,14 +156,13 @@ static int test_spec(void) {
 	ASSERT_OK(seccomp_filter_spec(&(SeccompPolicy) { .capabilities = caps }, "lib 1", 0, &b));
 	ASSERT_OK(seccomp_filter_spec(&(SeccompPolicy) { .capabilities = caps | CAP(CAP_SYS_TIME) }, "lib 1", 0, &c));
 	ASSERT_OK(seccomp_filter_spec(&(SeccompPolicy) { .capabilities = caps }, "lib 2", 0, &d));
-	ASSERT_OK(seccomp_filter_spec(&(SeccompPolicy) { .capabilities = caps }, "lib 1", 1, &args));
-	ASSERT_ERR(seccomp_filter_spec(&(SeccompPolicy) {}, "lib 1", SECCOMP_PROGRAMS_MAX, &none), -EINVAL);
+	ASSERT_ERR(seccomp_filter_spec(&(SeccompPolicy) {}, "lib 1", 1, &none), -EINVAL);
 	ASSERT_CONTAINS(a, "\nallow read\n");
 	ASSERT_NOT_CONTAINS(a, "\nallow kexec_load\n");
 	ASSERT_CONTAINS(a, "\nberth " PROJECT_VERSION "\n");
 	ASSERT_CONTAINS(a, "\nbuild ");
 	ASSERT_CONTAINS(c, "\nallow adjtimex\n");
-	ASSERT_CONTAINS(args, "ioctl arg1&0xffffffff==0x5412\n");
+	ASSERT_CONTAINS(a, "ioctl arg1&0xffffffff==0x5412\n");
 #if HAVE_SECCOMP
 	ASSERT_CONTAINS(a, "\nlibseccomp lib 1\n");
 #endif
@@ -461,9 +461,7 @@ static int check_every_call(const SeccompFilter *f, const SeccompPolicy *policy)
 			char *name = sym_seccomp_syscall_resolve_num_arch(abis[a].token, nr);
 			int64_t want, got;
 
-			if (!name)
-				continue;
-			want = allows(names, n, name) ? SECCOMP_RET_ALLOW : ERR(EPERM);
+			want = !name ? ERR(ENOSYS) : allows(names, n, name) ? SECCOMP_RET_ALLOW : ERR(EPERM);
 			got = verdict(f, abis[a].audit_arch, nr, 0, 0, 0);
 			if (got != want) {
 				fprintf(stderr, "%s (%d on ABI %zu): verdict %#llx, expected %#llx\n", name, nr, a,
@@ -499,50 +497,7 @@ static int check_loaded(const SeccompFilter *f) {
 	return 0;
 }
 
-static int copy_filter(const SeccompFilter *f, SeccompFilter *ret) {
-	*ret = (SeccompFilter) { .n_programs = f->n_programs };
-	for (size_t i = 0; i < f->n_programs; i++) {
-		size_t size = f->programs[i].n_insns * sizeof(struct sock_filter);
-		ret->programs[i] = (SeccompProgram) { .insns = malloc(size), .n_insns = f->programs[i].n_insns };
-		ASSERT_NOT_NULL(ret->programs[i].insns);
-		memcpy(ret->programs[i].insns, f->programs[i].insns, size);
-	}
-	return 0;
-}
-
-/* The merged program decides every call as the stack does: each number of each ABI's range (and
- * past it), with the arguments the rules look at. */
-static int check_merged(const SeccompFilter *stacked, const SeccompFilter *merged) {
-	static const uint32_t arches[] = { AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, AUDIT_ARCH_AARCH64 };
-	static const uint64_t args[][3] = {
-		{ 0, 0, 0 },
-		{ 0, TIOCSTI, 0 },
-		{ 0, (UINT64_C(1) << 32) | TIOCSTI, 0 },
-		{ 0, TIOCLINUX, 0 },
-		{ 0, TCGETS, 0 },
-		{ AF_NETLINK, SOCK_RAW, NETLINK_AUDIT },
-		{ AF_NETLINK, SOCK_RAW, NETLINK_ROUTE },
-		{ AF_INET, SOCK_STREAM, 0 },
-	};
-	size_t wrong = 0;
-
-	ASSERT_EQ_INT(merged->n_programs, 1);
-	for (size_t a = 0; a < ELEMENTSOF(arches); a++)
-		for (int base = 0; base < 2; base++) /* x32 sets bit 30 */
-			for (int nr = base << 30; nr < (base << 30) + 1100; nr++)
-				for (size_t i = 0; i < ELEMENTSOF(args); i++) {
-					int64_t want = verdict(stacked, arches[a], nr, args[i][0], args[i][1], args[i][2]);
-					int64_t got = verdict(merged, arches[a], nr, args[i][0], args[i][1], args[i][2]);
-					if (got != want && wrong++ < 10)
-						fprintf(stderr, "arch %#x call %#x args %zu: merged %#llx, stacked %#llx\n",
-							arches[a], nr, i, (unsigned long long) got, (unsigned long long) want);
-				}
-	ASSERT_EQ_INT(wrong, 0);
-	return 0;
-}
-
 static int check_filter(const SeccompFilter *first, const SeccompFilter *second, const SeccompPolicy *policy) {
-	_cleanup_(seccomp_filter_done) SeccompFilter merged = {};
 	int status;
 	pid_t pid;
 
@@ -553,27 +508,108 @@ static int check_filter(const SeccompFilter *first, const SeccompFilter *second,
 		ASSERT_TRUE(memcmp(first->programs[i].insns, second->programs[i].insns,
 				   first->programs[i].n_insns * sizeof(struct sock_filter)) == 0);
 	}
-	ASSERT_PASS(copy_filter(first, &merged));
-	ASSERT_OK(seccomp_filter_merge(&merged));
+	ASSERT_EQ_INT(first->n_programs, 1);
 #ifdef __x86_64__
-	ASSERT_EQ_INT(first->n_programs, 2);
 	ASSERT_PASS(check_programs(first));
-	ASSERT_PASS(check_programs(&merged));
-	ASSERT_PASS(check_merged(first, &merged));
 #if HAVE_SECCOMP
 	ASSERT_PASS(check_every_call(first, policy));
-	ASSERT_PASS(check_every_call(&merged, policy));
 #endif
 #endif
-	/* Loaded for real, as the stack and as one program. */
-	for (int i = 0; i < 2; i++) {
-		pid = fork();
-		ASSERT_SYS(pid);
-		if (pid == 0)
-			_exit(check_loaded(i == 0 ? first : &merged) == 0 ? 0 : 1);
-		ASSERT_EQ_INT(waitpid(pid, &status, 0), pid);
-		ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	pid = fork();
+	ASSERT_SYS(pid);
+	if (pid == 0)
+		_exit(check_loaded(first) == 0 ? 0 : 1);
+	ASSERT_EQ_INT(waitpid(pid, &status, 0), pid);
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	return 0;
+}
+
+/* The program builder on made-up tables: every number of each ABI, the numbers between and past
+ * them, the argument rules and a foreign architecture get what the tables say. Enough ranges that
+ * the search needs long jumps. */
+static int test_program_build(void) {
+	enum { ARCH_A = 0xc000003e, ARCH_B = 0x40000003, ARCH_C = 0xc00000b7, N = 700, HIGH = 0x40000000 };
+	static uint32_t a_low[N], a_high[50], b[N];
+	const SeccompAbiVerdicts abis[] = {
+		{ ARCH_A, HIGH, a_high, ELEMENTSOF(a_high) },
+		{ ARCH_A, 0, a_low, N },
+		{ ARCH_B, 0, b, N },
+	};
+	const SeccompArgRule rules[] = {
+		{ ARCH_A, 16, ERR(EPERM), 1, { { 1, 0x5412 } } },
+		{ ARCH_A, 16, ERR(EACCES), 1, { { 1, 0x541c } } },
+		{ ARCH_A, 41, ERR(EAFNOSUPPORT), 2, { { 0, 16 }, { 2, 9 } } },
+		{ ARCH_A, HIGH + 20, ERR(EPERM), 1, { { 1, 0x5412 } } },
+		{ ARCH_B, 54, ERR(EPERM), 1, { { 1, 0x5412 } } },
+	};
+	const SeccompArgRule bad_rule = { ARCH_A, 5000, ERR(EPERM), 0 };
+	const uint32_t bad_arch = SECCOMP_RET_KILL_PROCESS, none = ERR(ENOSYS);
+	static const uint64_t args[][3] = {
+		{ 0, 0, 0 }, { 0, 0x5412, 0 }, { 0, (UINT64_C(1) << 32) | 0x5412, 0 }, { 0, 0x541c, 0 },
+		{ 16, 3, 9 }, { 16, 3, 0 }, { 2, 3, 9 },
+	};
+	_cleanup_(seccomp_filter_done) SeccompFilter f = { .n_programs = 1 };
+	SeccompProgram p;
+	size_t wrong = 0, checked = 0;
+
+	/* Runs of a few numbers each, irregular, so that ranges are many and uneven. */
+	for (int i = 0; i < N; i++) {
+		a_low[i] = (i * 7 / 5) % 3 == 0 ? SECCOMP_RET_ALLOW : (i % 11 == 0 ? none : ERR(EPERM));
+		b[i] = (i / 3) % 2 ? SECCOMP_RET_ALLOW : ERR(EPERM);
 	}
+	for (size_t i = 0; i < ELEMENTSOF(a_high); i++)
+		a_high[i] = i % 2 ? SECCOMP_RET_ALLOW : ERR(EPERM);
+	a_low[16] = a_low[41] = b[54] = SECCOMP_RET_ALLOW;
+	a_high[20] = SECCOMP_RET_ALLOW;
+
+	ASSERT_EQ_INT(seccomp_program_build(abis, ELEMENTSOF(abis), &bad_rule, 1, none, bad_arch, &p), -EINVAL);
+	ASSERT_OK(seccomp_program_build(abis, ELEMENTSOF(abis), rules, ELEMENTSOF(rules), none, bad_arch, &p));
+	f.programs[0] = p;
+	ASSERT_TRUE(p.n_insns > 2 * 255); /* long jumps were needed */
+
+	for (size_t k = 0; k < ELEMENTSOF(args); k++)
+		for (uint32_t arch = 0; arch < 4; arch++) {
+			uint32_t audit = arch == 0 ? ARCH_A : arch == 1 ? ARCH_B : ARCH_C;
+			uint32_t nrs[2 * N + 120];
+			size_t n_nrs = 0;
+			for (uint32_t nr = 0; nr < N + 10; nr++)
+				nrs[n_nrs++] = nr;
+			for (uint32_t nr = HIGH - 5; nr < HIGH + 60; nr++)
+				nrs[n_nrs++] = nr;
+			nrs[n_nrs++] = UINT32_MAX;
+			nrs[n_nrs++] = 0x7fffffff;
+			for (size_t j = 0; j < n_nrs; j++) {
+				uint32_t nr = nrs[j];
+				int64_t want, got = verdict(&f, audit, (int) nr, args[k][0], args[k][1], args[k][2]);
+				uint32_t low1 = (uint32_t) args[k][1];
+				if (audit == ARCH_C)
+					want = bad_arch;
+				else if (audit == ARCH_A && nr == 16 && low1 == 0x5412)
+					want = ERR(EPERM);
+				else if (audit == ARCH_A && nr == 16 && low1 == 0x541c)
+					want = ERR(EACCES);
+				else if (audit == ARCH_A && nr == 41 && args[k][0] == 16 && args[k][2] == 9)
+					want = ERR(EAFNOSUPPORT);
+				else if (audit == ARCH_A && nr == HIGH + 20 && low1 == 0x5412)
+					want = ERR(EPERM);
+				else if (audit == ARCH_B && nr == 54 && low1 == 0x5412)
+					want = ERR(EPERM);
+				else if (audit == ARCH_A && nr < N)
+					want = a_low[nr];
+				else if (audit == ARCH_A && nr >= HIGH && nr - HIGH < ELEMENTSOF(a_high))
+					want = a_high[nr - HIGH];
+				else if (audit == ARCH_B && nr < N)
+					want = b[nr];
+				else
+					want = none;
+				if (got != want && wrong++ < 10)
+					fprintf(stderr, "arch %#x call %#x args %zu: %#llx, expected %#llx\n", audit, nr, k,
+						(unsigned long long) got, (unsigned long long) want);
+				checked++;
+			}
+		}
+	ASSERT_EQ_INT(wrong, 0);
+	ASSERT_TRUE(checked > 10000);
 	return 0;
 }
 
@@ -602,4 +638,5 @@ static int test_filter(void) {
 }
 
 TESTS_MAIN(TEST_ENTRY(sha256), TEST_ENTRY(groups), TEST_ENTRY(policy), TEST_ENTRY(spec),
-	   TEST_ENTRY(cache_check), TEST_ENTRY(cache_files), TEST_ENTRY(cache_library), TEST_ENTRY(filter))
+	   TEST_ENTRY(cache_check), TEST_ENTRY(cache_files), TEST_ENTRY(cache_library), TEST_ENTRY(program_build),
+	   TEST_ENTRY(filter))

@@ -143,9 +143,6 @@ static int prepare(Launch *l) {
 				   NULL, &l->seccomp);
 	if (r < 0)
 		return r;
-	r = seccomp_filter_merge(&l->seccomp);
-	if (r < 0)
-		log_debug_errno(r, "Loading the system call filter as %zu programs: %m", l->seccomp.n_programs);
 
 	r = tree_resolve(s);
 	if (r >= 0 && s->image)

@@ -20,12 +20,13 @@
 #include "seccomp-cache.h"
 #include "seccomp-dl.h"
 #include "seccomp-filter.h"
+#include "seccomp-program.h"
 #include "strv.h"
 #include "syscall-groups.h"
 
 /* Changes whenever the same specification would be compiled into a different program, so that
  * cache files of an older berth are not taken for this one's. */
-#define SPEC_FORMAT 2
+#define SPEC_FORMAT 3
 
 #define NO_CAP (-1)
 
@@ -159,9 +160,8 @@ static const struct {
  *                     calls may also go through socketcall(), whose arguments are in memory
  */
 
-/* Rules on arguments. They live in a program of their own: in one program with an allow-list,
- * libseccomp lets the unconditional rule for ioctl win over them. Arguments are compared on their
- * low 32 bits: the kernel takes ioctl's request as an unsigned int and socket's family and
+/* Rules on arguments, which come before the verdict of the call's number. Arguments are compared
+ * on their low 32 bits: the kernel takes ioctl's request as an unsigned int and socket's family and
  * protocol as ints, so it ignores the upper half of the register, and a 64-bit comparison would
  * let a caller slip past by setting a bit there. */
 typedef struct ArgRule {
@@ -180,17 +180,15 @@ static const ArgRule arg_rules[] = {
 	{ "socket", EAFNOSUPPORT, 2, { { 0, AF_NETLINK }, { 2, NETLINK_AUDIT } } },
 };
 
+/* One program holds it all (seccomp-program.c). */
 enum {
-	PROGRAM_ALLOW_LIST,
-	PROGRAM_ARGUMENTS,
-	_PROGRAM_MAX,
+	_PROGRAM_MAX = 1,
 };
 
 /* Calls not known to libseccomp fail with ENOSYS, not EPERM: they are newer than this filter (or
  * than libseccomp's tables), and C libraries try a new call first and fall back to an older one
  * only on ENOSYS (fchmodat2, clone3, statx, ...). EPERM there would break programs that work
- * on older kernels, so every call libseccomp knows and the filter does not allow gets an EPERM
- * rule of its own, and the default action is ENOSYS. */
+ * on older kernels, so only the calls libseccomp knows and the filter does not allow get EPERM. */
 #define DEFAULT_ERROR ENOSYS
 #define KNOWN_ERROR EPERM
 
@@ -331,16 +329,11 @@ static const LocalArch local_arches[] = {
 /* How many numbers from first_nr to ask libseccomp about: every ABI has fewer calls. */
 #define SYSCALL_NR_SPAN 1024
 
-static void seccomp_releasep(scmp_filter_ctx *ctx) {
-	if (*ctx)
-		sym_seccomp_release(*ctx);
-}
-
 static void print_platform(FILE *f, const char *library) {
 	fprintf(f, "libseccomp %s\narchitectures", library);
 	for (size_t i = 0; i < ELEMENTSOF(local_arches); i++)
 		fprintf(f, " %s", local_arches[i].name);
-	fputs("\nbad-architecture kill\noptimize 2\n", f);
+	fputs("\nbad-architecture kill\n", f);
 }
 
 /* Whether the kernel takes seccomp filters: asking for filter mode without a program fails with
@@ -350,141 +343,80 @@ static bool kernel_has_seccomp(void) {
 	       prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, NULL, 0, 0) < 0 && errno == EFAULT;
 }
 
-/* A filter for one ABI. The child loads the programs itself (seccomp_filter_apply), so
- * libseccomp's no_new_privs setting does not matter; it is set off so it is never applied by
- * mistake. The binary tree makes a lookup among hundreds of rules a few comparisons. */
-static int arch_context(const LocalArch *a, uint32_t default_action, scmp_filter_ctx *ret) {
-	_cleanup_(seccomp_releasep) scmp_filter_ctx ctx = sym_seccomp_init(default_action);
-	int r;
+/* What each number of ABI a gets: allowed, EPERM for a call libseccomp knows, ENOSYS for any
+ * other. The array is the caller's to free. */
+static int abi_verdicts(const LocalArch *a, const NameSet *allowed, uint32_t **ret) {
+	uint32_t *v = calloc(SYSCALL_NR_SPAN, sizeof(uint32_t));
 
-	if (!ctx)
+	if (!v)
 		return -ENOMEM;
-	if (a->token != SCMP_ARCH_NATIVE && a->token != sym_seccomp_arch_native()) {
-		r = sym_seccomp_arch_remove(ctx, SCMP_ARCH_NATIVE);
-		if (r < 0 || (r = sym_seccomp_arch_add(ctx, a->token)) < 0)
-			return r;
-	}
-	r = sym_seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
-	if (r < 0 || (r = sym_seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2)) < 0)
-		return r;
-	*ret = TAKE_PTR(ctx);
-	return 0;
-}
-
-/* Adds a rule for name on ABI a, without libseccomp's rewriting of arguments for calls that i386
- * multiplexes through socketcall() and ipc(). A call unknown to libseccomp or absent on the ABI
- * gets no rule; nor does a multiplexed one whose arguments matter: they lie in memory there, out
- * of the filter's sight. */
-static int add_rule(scmp_filter_ctx ctx, const LocalArch *a, uint32_t action, const char *name,
-		    unsigned n_args, const struct scmp_arg_cmp *args) {
-	int nr = sym_seccomp_syscall_resolve_name(name), r;
-
-	if (nr == __NR_SCMP_ERROR || (n_args > 0 && sym_seccomp_syscall_resolve_name_arch(a->token, name) < 0))
-		return 0;
-	r = sym_seccomp_rule_add_exact_array(ctx, action, nr, n_args, args);
-	if (r == -EDOM || r == -EEXIST)
-		return 0;
-	if (r < 0)
-		return log_error_errno(r, "Failed to add a rule for '%s' on %s to the system call filter: %m",
-				       name, a->name);
-	return 0;
-}
-
-static int add_allow_list(scmp_filter_ctx ctx, const LocalArch *a, const NameSet *allowed) {
-	int r;
-
-	for (size_t i = 0; i < allowed->n; i++) {
-		r = add_rule(ctx, a, SCMP_ACT_ALLOW, allowed->names[i], 0, NULL);
-		if (r < 0)
-			return r;
-	}
 	for (int i = 0; i < SYSCALL_NR_SPAN; i++) {
 		_cleanup_free_ char *name = sym_seccomp_syscall_resolve_num_arch(a->token, a->first_nr + i);
-		if (!name || name_set_contains(allowed, name))
-			continue;
-		r = add_rule(ctx, a, SCMP_ACT_ERRNO(KNOWN_ERROR), name, 0, NULL);
-		if (r < 0)
-			return r;
+		v[i] = !name ? SECCOMP_RET_ERRNO | DEFAULT_ERROR :
+		       name_set_contains(allowed, name) ? SECCOMP_RET_ALLOW : SECCOMP_RET_ERRNO | KNOWN_ERROR;
 	}
+	*ret = v;
 	return 0;
 }
 
-static int add_arg_rules(scmp_filter_ctx ctx, const LocalArch *a) {
-	for (size_t i = 0; i < ELEMENTSOF(arg_rules); i++) {
-		const ArgRule *rule = &arg_rules[i];
-		struct scmp_arg_cmp cmp[ELEMENTSOF(rule->args)];
-		int r;
+/* The audit architecture the kernel reports for ABI a's calls. */
+static int abi_audit_arch(const LocalArch *a, uint32_t *ret) {
+	uint32_t token = a->token == SCMP_ARCH_NATIVE ? sym_seccomp_arch_native() : a->token;
 
-		for (unsigned j = 0; j < rule->n_args; j++)
-			cmp[j] = SCMP_CMP32(rule->args[j].index, SCMP_CMP_MASKED_EQ, UINT32_MAX, rule->args[j].value);
-		r = add_rule(ctx, a, SCMP_ACT_ERRNO(rule->error), rule->syscall, rule->n_args, cmp);
-		if (r < 0)
-			return r;
-	}
+	/* libseccomp's tokens are the audit architectures, but x32 has a token of its own. */
+	*ret = token == SCMP_ARCH_X32 ? SCMP_ARCH_X86_64 : token;
 	return 0;
 }
 
-/* libseccomp writes the program to a file descriptor: a memfd, read back into memory. */
-static int export_program(scmp_filter_ctx ctx, SeccompProgram *ret) {
-	_cleanup_close_ int fd = memfd_create("berth-seccomp", MFD_CLOEXEC);
-	_cleanup_free_ struct sock_filter *insns = NULL;
-	off_t size;
-	int r;
-
-	if (fd < 0)
-		return -errno;
-	r = sym_seccomp_export_bpf(ctx, fd);
-	if (r < 0)
-		return r;
-	size = lseek(fd, 0, SEEK_END);
-	if (size < 0)
-		return -errno;
-	if (size == 0 || size % sizeof(struct sock_filter) != 0 || size / sizeof(struct sock_filter) > BPF_MAXINSNS)
-		return -E2BIG;
-	insns = malloc(size);
-	if (!insns)
-		return -ENOMEM;
-	if (pread(fd, insns, size, 0) != size)
-		return -EIO;
-	*ret = (SeccompProgram) { .insns = TAKE_PTR(insns), .n_insns = size / sizeof(struct sock_filter) };
-	return 0;
-}
-
-static int compile_program(size_t program, const NameSet *allowed, SeccompProgram *ret) {
-	_cleanup_(seccomp_releasep) scmp_filter_ctx all = NULL;
-	uint32_t default_action = program == PROGRAM_ALLOW_LIST ? SCMP_ACT_ERRNO(DEFAULT_ERROR) : SCMP_ACT_ALLOW;
-	int r;
-
-	/* libseccomp adds exact rules to a filter of one ABI only: one filter each, merged. */
+/* The argument rules on the ABIs where the call has a number of its own. Where i386 multiplexes a
+ * call through socketcall() or ipc() only, its arguments lie in memory, out of the filter's sight:
+ * no rule. */
+static int abi_arg_rules(SeccompArgRule *rules, size_t *n) {
 	for (size_t i = 0; i < ELEMENTSOF(local_arches); i++) {
-		_cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
 		const LocalArch *a = &local_arches[i];
-
-		r = arch_context(a, default_action, &ctx);
-		if (r < 0)
-			return log_error_errno(r, "Failed to set up the system call filter for %s: %m", a->name);
-		r = program == PROGRAM_ALLOW_LIST ? add_allow_list(ctx, a, allowed) : add_arg_rules(ctx, a);
-		if (r < 0)
-			return r;
-		if (!all) {
-			all = TAKE_PTR(ctx);
-			continue;
+		for (size_t j = 0; j < ELEMENTSOF(arg_rules); j++) {
+			int nr = sym_seccomp_syscall_resolve_name_arch(a->token, arg_rules[j].syscall);
+			SeccompArgRule *rule = &rules[*n];
+			if (nr < 0)
+				continue;
+			*rule = (SeccompArgRule) { .nr = (uint32_t) nr, .verdict = SECCOMP_RET_ERRNO | (uint32_t) arg_rules[j].error,
+						   .n_args = arg_rules[j].n_args };
+			(void) abi_audit_arch(a, &rule->audit_arch);
+			for (unsigned k = 0; k < rule->n_args; k++) {
+				rule->args[k].index = arg_rules[j].args[k].index;
+				rule->args[k].value = arg_rules[j].args[k].value;
+			}
+			(*n)++;
 		}
-		r = sym_seccomp_merge(all, ctx);
-		if (r < 0)
-			return log_error_errno(r, "Failed to add %s to the system call filter: %m", a->name);
-		ctx = NULL; /* merged into all, and released */
 	}
-	r = export_program(all, ret);
+	return 0;
+}
+
+/* The program from libseccomp's tables of each ABI's calls (seccomp-program.c builds it). */
+static int compile_program(size_t program, const NameSet *allowed, SeccompProgram *ret) {
+	SeccompAbiVerdicts abis[ELEMENTSOF(local_arches)] = {};
+	SeccompArgRule rules[ELEMENTSOF(local_arches) * ELEMENTSOF(arg_rules)];
+	size_t n_rules = 0;
+	int r = 0;
+
+	for (size_t i = 0; r >= 0 && i < ELEMENTSOF(local_arches); i++) {
+		uint32_t *v = NULL;
+		r = abi_verdicts(&local_arches[i], allowed, &v);
+		abis[i] = (SeccompAbiVerdicts) { .first_nr = (uint32_t) local_arches[i].first_nr, .verdicts = v,
+						 .n = SYSCALL_NR_SPAN };
+		if (r >= 0)
+			r = abi_audit_arch(&local_arches[i], &abis[i].audit_arch);
+	}
+	if (r >= 0)
+		r = abi_arg_rules(rules, &n_rules);
+	if (r >= 0)
+		r = seccomp_program_build(abis, ELEMENTSOF(abis), rules, n_rules, SECCOMP_RET_ERRNO | DEFAULT_ERROR,
+					  SECCOMP_RET_KILL_THREAD, ret);
+	for (size_t i = 0; i < ELEMENTSOF(abis); i++)
+		free((uint32_t *) abis[i].verdicts);
 	if (r < 0)
 		return log_error_errno(r, "Failed to compile the system call filter: %m");
 	return 0;
-}
-
-#else
-
-static void print_platform(FILE *f, const char *library) {
-	fputs("libseccomp none\n", f);
 }
 
 #endif
@@ -536,18 +468,14 @@ static int render_spec(size_t program, const NameSet *allowed, const char *libra
 	(void) dl_iterate_phdr(find_build_id, f);
 	print_platform(f, library);
 	fprintf(f, "program %zu of %d\n", program + 1, _PROGRAM_MAX);
-	if (program == PROGRAM_ALLOW_LIST) {
-		fprintf(f, "default errno %d\nknown errno %d\n", DEFAULT_ERROR, KNOWN_ERROR);
-		for (size_t i = 0; i < allowed->n; i++)
-			fprintf(f, "allow %s\n", allowed->names[i]);
-	} else {
-		fputs("default allow\n", f);
-		for (size_t i = 0; i < ELEMENTSOF(arg_rules); i++) {
-			fprintf(f, "errno %d %s", arg_rules[i].error, arg_rules[i].syscall);
-			for (unsigned j = 0; j < arg_rules[i].n_args; j++)
-				fprintf(f, " arg%u&0xffffffff==%#x", arg_rules[i].args[j].index, arg_rules[i].args[j].value);
-			fputc('\n', f);
-		}
+	fprintf(f, "default errno %d\nknown errno %d\n", DEFAULT_ERROR, KNOWN_ERROR);
+	for (size_t i = 0; i < allowed->n; i++)
+		fprintf(f, "allow %s\n", allowed->names[i]);
+	for (size_t i = 0; i < ELEMENTSOF(arg_rules); i++) {
+		fprintf(f, "errno %d %s", arg_rules[i].error, arg_rules[i].syscall);
+		for (unsigned j = 0; j < arg_rules[i].n_args; j++)
+			fprintf(f, " arg%u&0xffffffff==%#x", arg_rules[i].args[j].index, arg_rules[i].args[j].value);
+		fputc('\n', f);
 	}
 	if (fclose(f) != 0)
 		return -ENOMEM;
@@ -571,41 +499,6 @@ void seccomp_filter_done(SeccompFilter *f) {
 	for (size_t i = 0; i < f->n_programs; i++)
 		free(f->programs[i].insns);
 	*f = (SeccompFilter) {};
-}
-
-int seccomp_filter_merge(SeccompFilter *f) {
-	struct sock_filter *merged, *p;
-	size_t n = 0;
-
-	if (f->n_programs < 2)
-		return 0;
-	for (size_t i = 0; i < f->n_programs; i++) {
-		n += f->programs[i].n_insns;
-		/* A verdict computed at run time could be anything: only constant ones are followed. */
-		for (size_t j = 0; i > 0 && j < f->programs[i].n_insns; j++)
-			if (f->programs[i].insns[j].code == (BPF_RET | BPF_A))
-				return -EINVAL;
-	}
-	if (n > BPF_MAXINSNS)
-		return -E2BIG;
-	merged = malloc(n * sizeof(struct sock_filter));
-	if (!merged)
-		return -ENOMEM;
-	/* The kernel runs the program loaded last first. */
-	p = merged;
-	for (size_t i = f->n_programs; i-- > 0;) {
-		const SeccompProgram *prog = &f->programs[i];
-		for (size_t j = 0; j < prog->n_insns; j++) {
-			struct sock_filter insn = prog->insns[j];
-			if (i > 0 && insn.code == (BPF_RET | BPF_K) && insn.k == SECCOMP_RET_ALLOW)
-				insn = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JA, (uint32_t) (prog->n_insns - j - 1), 0, 0);
-			*p++ = insn;
-		}
-	}
-	seccomp_filter_done(f);
-	f->programs[0] = (SeccompProgram) { .insns = merged, .n_insns = n };
-	f->n_programs = 1;
-	return 0;
 }
 
 #if HAVE_SECCOMP
@@ -663,7 +556,7 @@ static int use_loaded_library(FilterBuild *b) {
 	r = library_open(&dl_seccomp, "the system call filter");
 	if (r < 0)
 		return r;
-	if (dladdr((const void *) sym_seccomp_init, &info) == 0 || !info.dli_fname)
+	if (dladdr((const void *) sym_seccomp_syscall_resolve_num_arch, &info) == 0 || !info.dli_fname)
 		return log_error_errno(ENOENT, "Failed to find the file %s was loaded from", dl_seccomp.soname);
 	/* Absolute, with no link in it, whatever search path the dynamic loader took. */
 	path = realpath(info.dli_fname, NULL);

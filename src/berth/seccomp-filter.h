@@ -40,14 +40,6 @@ typedef struct SeccompFilter {
 int seccomp_filter_prepare(const SeccompPolicy *policy, const char *cache_dir, SeccompFilter *ret);
 void seccomp_filter_done(SeccompFilter *f);
 
-/* Makes one program with the effect of the stacked ones, so that the kernel loads one and runs one
- * per call: where a program allows a call, the next one decides. This is what the kernel makes of
- * the stack as long as each program refuses only with a verdict that takes precedence over those
- * of the programs it comes before, which holds for berth's: they refuse by errno, and each kills
- * the calls of ABIs it does not know alike. A stack the merge cannot follow (a verdict computed at
- * run time, or too long a program) stays as it was, with -EINVAL or -E2BIG. */
-int seccomp_filter_merge(SeccompFilter *f);
-
 /* Loads the filter into the calling process, for good and for all its children. Reads no files.
  * The kernel takes a filter from a process that holds CAP_SYS_ADMIN or has set no_new_privs. */
 int seccomp_filter_apply(const SeccompFilter *f);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "log.h"
 #include "parse-util.h"
 #include "user.h"
@@ -22,8 +23,28 @@ static bool passwd_entry_matches(const struct passwd *pw, const char *user, bool
 	return numeric ? pw->pw_uid == (uid_t) uid : streq(pw->pw_name, user);
 }
 
+/* The file read at once and parsed from memory: glibc's entry readers ask the file's position
+ * before each entry, a system call each on a real file. The text is freed with the stream. */
+static FILE *open_in_memory(const char *path, char **ret_text) {
+	size_t size;
+	FILE *f;
+	int r = read_full_file(path, ret_text, &size);
+
+	if (r < 0) {
+		errno = -r;
+		return NULL;
+	}
+	f = size > 0 ? fmemopen(*ret_text, size, "r") : fopen("/dev/null", "re");
+	if (!f) {
+		free(*ret_text);
+		*ret_text = NULL;
+	}
+	return f;
+}
+
 static int find_passwd_entry(const char *user, UserCreds *c) {
-	FILE *f = fopen("/etc/passwd", "re");
+	_cleanup_free_ char *text = NULL;
+	FILE *f = open_in_memory("/etc/passwd", &text);
 	bool numeric;
 	unsigned uid = 0;
 	struct passwd *pw;
@@ -47,7 +68,8 @@ static int find_passwd_entry(const char *user, UserCreds *c) {
 }
 
 static int find_groups(UserCreds *c) {
-	FILE *f = fopen("/etc/group", "re");
+	_cleanup_free_ char *text = NULL;
+	FILE *f = open_in_memory("/etc/group", &text);
 	struct group *gr;
 
 	if (!f)

@@ -7,19 +7,11 @@
 
 #include "dlopen-util.h"
 
-/* libseccomp, opened when the launcher compiles a system call filter or checks the names of
- * system calls; a filter found in its cache needs none of it. */
+/* libseccomp, opened when the launcher compiles a system call filter (from its tables of each
+ * ABI's calls) or checks the names of system calls; a filter found in its cache needs none of it. */
 
 #define SECCOMP_SYMBOLS(X)                      \
-	X(seccomp_arch_add)                     \
 	X(seccomp_arch_native)                  \
-	X(seccomp_arch_remove)                  \
-	X(seccomp_attr_set)                     \
-	X(seccomp_export_bpf)                   \
-	X(seccomp_init)                         \
-	X(seccomp_merge)                        \
-	X(seccomp_release)                      \
-	X(seccomp_rule_add_exact_array)         \
 	X(seccomp_syscall_resolve_name)         \
 	X(seccomp_syscall_resolve_name_arch)    \
 	X(seccomp_syscall_resolve_num_arch)

@@ -19,9 +19,7 @@ from conftest import build_dir
 
 PROBE = "/usr/local/bin/berth-seccomp-probe"
 CACHE_DIR = Path("/run/berth/seccomp")
-# The filter is compiled as two programs, the allow-list and the rules on arguments (ioctl,
-# socket), each cached in a file of its own, and merged into one before it is loaded.
-CACHED_PROGRAMS = 2
+# The filter is one program: the allow-list and the rules on arguments (ioctl, socket).
 PROGRAMS = 1
 CAP_KILL = 5
 
@@ -124,14 +122,14 @@ def test_compiled_filter_is_cached(run_berth, probe_tree):
 
     _, r = run_probe(run_berth, probe_tree, verbs=["status"], env=env)
     paths, _ = cache_paths(r.stderr)
-    assert len(paths) == CACHED_PROGRAMS and all(p.parent == CACHE_DIR for p in paths), r.stderr
+    assert len(paths) == PROGRAMS and all(p.parent == CACHE_DIR for p in paths), r.stderr
 
     # Without cache files, berth compiles the filter and stores it.
     for p in paths:
         p.unlink()
     calls, r = run_probe(run_berth, probe_tree, verbs=["status"], env=env)
     assert_filtered(calls)
-    assert cache_paths(r.stderr) == (paths, [True] * CACHED_PROGRAMS), r.stderr
+    assert cache_paths(r.stderr) == (paths, [True] * PROGRAMS), r.stderr
     st = CACHE_DIR.stat()
     assert (st.st_uid, stat.S_IMODE(st.st_mode)) == (0, 0o700)
     for p in paths:
@@ -144,7 +142,7 @@ def test_compiled_filter_is_cached(run_berth, probe_tree):
     # The next start reads them, untouched.
     calls, r = run_probe(run_berth, probe_tree, verbs=["status"], env=env)
     assert_filtered(calls)
-    assert cache_paths(r.stderr) == (paths, [False] * CACHED_PROGRAMS), r.stderr
+    assert cache_paths(r.stderr) == (paths, [False] * PROGRAMS), r.stderr
     assert [file_id(p) for p in paths] == before
 
     # A file others may write, one cut short, one of another owner: refused, compiled anew, replaced.
@@ -153,7 +151,7 @@ def test_compiled_filter_is_cached(run_berth, probe_tree):
         calls, r = run_probe(run_berth, probe_tree, verbs=["status"], env=env)
         assert_filtered(calls)
         assert "Ignoring the cached system call filter" in r.stderr, r.stderr
-        assert cache_paths(r.stderr) == (paths, [True, False]), r.stderr
+        assert cache_paths(r.stderr) == (paths, [True]), r.stderr
         st = paths[0].stat()
         assert (st.st_uid, stat.S_IMODE(st.st_mode), st.st_size) == (0, 0o600, size)
         assert file_id(paths[0]) != before[0]
