@@ -400,9 +400,9 @@ _Noreturn void child_main(const ChildContext *context) {
 	use_own_copies(&own, &host_files, &journal, &custom);
 	if (c->shares_memory)
 		join_cgroups(c);
-	/* berth may have to put us in the machine's cgroup first (a scope systemd makes for this
-	 * process): it says when we are there. EOF: berth failed, and says why. */
-	/* In a user namespace, berth first sends the container's /proc, which only it can make. */
+	/* Else berth may have to put us in the machine's cgroup first (a scope systemd makes for this
+	 * process): it says when we are there. EOF: berth failed, and says why. In a user namespace,
+	 * berth first sends the container's /proc, which only it can make. */
 	else if ((c->userns && receive_with_fd(c->sync_fd, &(char) { 0 }, 1, &proc_fd) != 1) ||
 		 receive_with_fd(c->sync_fd, &(char) { 0 }, 1, &root_fd) != 1)
 		_exit(EXIT_FAILURE);
