@@ -360,55 +360,54 @@ static int abi_verdicts(const LocalArch *a, const NameSet *allowed, uint32_t **r
 }
 
 /* The audit architecture the kernel reports for ABI a's calls. */
-static int abi_audit_arch(const LocalArch *a, uint32_t *ret) {
+static uint32_t abi_audit_arch(const LocalArch *a) {
 	uint32_t token = a->token == SCMP_ARCH_NATIVE ? sym_seccomp_arch_native() : a->token;
 
 	/* libseccomp's tokens are the audit architectures, but x32 has a token of its own. */
-	*ret = token == SCMP_ARCH_X32 ? SCMP_ARCH_X86_64 : token;
-	return 0;
+	return token == SCMP_ARCH_X32 ? SCMP_ARCH_X86_64 : token;
 }
 
 /* The argument rules on the ABIs where the call has a number of its own. Where i386 multiplexes a
  * call through socketcall() or ipc() only, its arguments lie in memory, out of the filter's sight:
  * no rule. */
-static int abi_arg_rules(SeccompArgRule *rules, size_t *n) {
+static size_t abi_arg_rules(SeccompArgRule *rules) {
+	size_t n = 0;
+
 	for (size_t i = 0; i < ELEMENTSOF(local_arches); i++) {
 		const LocalArch *a = &local_arches[i];
 		for (size_t j = 0; j < ELEMENTSOF(arg_rules); j++) {
 			int nr = sym_seccomp_syscall_resolve_name_arch(a->token, arg_rules[j].syscall);
-			SeccompArgRule *rule = &rules[*n];
+			SeccompArgRule *rule = &rules[n];
 			if (nr < 0)
 				continue;
-			*rule = (SeccompArgRule) { .nr = (uint32_t) nr, .verdict = SECCOMP_RET_ERRNO | (uint32_t) arg_rules[j].error,
+			*rule = (SeccompArgRule) { .audit_arch = abi_audit_arch(a), .nr = (uint32_t) nr,
+						   .verdict = SECCOMP_RET_ERRNO | (uint32_t) arg_rules[j].error,
 						   .n_args = arg_rules[j].n_args };
-			(void) abi_audit_arch(a, &rule->audit_arch);
 			for (unsigned k = 0; k < rule->n_args; k++) {
 				rule->args[k].index = arg_rules[j].args[k].index;
 				rule->args[k].value = arg_rules[j].args[k].value;
 			}
-			(*n)++;
+			n++;
 		}
 	}
-	return 0;
+	return n;
 }
 
 /* The program from libseccomp's tables of each ABI's calls (seccomp-program.c builds it). */
 static int compile_program(size_t program, const NameSet *allowed, SeccompProgram *ret) {
 	SeccompAbiVerdicts abis[ELEMENTSOF(local_arches)] = {};
 	SeccompArgRule rules[ELEMENTSOF(local_arches) * ELEMENTSOF(arg_rules)];
-	size_t n_rules = 0;
+	size_t n_rules;
 	int r = 0;
 
 	for (size_t i = 0; r >= 0 && i < ELEMENTSOF(local_arches); i++) {
 		uint32_t *v = NULL;
 		r = abi_verdicts(&local_arches[i], allowed, &v);
-		abis[i] = (SeccompAbiVerdicts) { .first_nr = (uint32_t) local_arches[i].first_nr, .verdicts = v,
+		abis[i] = (SeccompAbiVerdicts) { .audit_arch = abi_audit_arch(&local_arches[i]),
+						 .first_nr = (uint32_t) local_arches[i].first_nr, .verdicts = v,
 						 .n = SYSCALL_NR_SPAN };
-		if (r >= 0)
-			r = abi_audit_arch(&local_arches[i], &abis[i].audit_arch);
 	}
-	if (r >= 0)
-		r = abi_arg_rules(rules, &n_rules);
+	n_rules = abi_arg_rules(rules);
 	if (r >= 0)
 		r = seccomp_program_build(abis, ELEMENTSOF(abis), rules, n_rules, SECCOMP_RET_ERRNO | DEFAULT_ERROR,
 					  SECCOMP_RET_KILL_THREAD, ret);
