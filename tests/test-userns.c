@@ -128,4 +128,30 @@ static int test_shift_tree(void) {
 	return 0;
 }
 
-TESTS_MAIN(TEST_ENTRY(candidates), TEST_ENTRY(shift_tree))
+static int test_may_mount_proc(void) {
+	static const char host[] =
+		"22 28 0:21 / /proc rw,nosuid,nodev,noexec,relatime shared:14 - proc proc rw\n"
+		"28 1 254:1 / / rw,relatime shared:1 - ext4 /dev/vda1 rw\n"
+		"40 22 0:34 / /proc/sys/fs/binfmt_misc rw,relatime shared:21 - autofs systemd-1 rw,fd=29\n"
+		"41 28 0:35 / /run rw,nosuid,nodev shared:5 - tmpfs tmpfs rw,mode=755\n";
+	/* A container's /proc: files bound over, a read-only /proc/sys. */
+	static const char container[] =
+		"300 299 0:60 / / rw,relatime - overlay overlay rw\n"
+		"301 300 0:62 / /proc rw,nosuid,nodev,noexec,relatime - proc proc rw\n"
+		"302 301 0:62 /sys /proc/sys ro,nosuid,nodev,noexec,relatime - proc proc rw\n"
+		"303 301 0:63 /reg /proc/kcore ro,nosuid,nodev,noexec - tmpfs tmpfs ro\n";
+	static const char no_proc[] = "28 1 254:1 / / rw,relatime shared:1 - ext4 /dev/vda1 rw\n";
+	/* /procfs is not below /proc. */
+	static const char lookalike[] =
+		"22 28 0:21 / /proc rw,nosuid,nodev,noexec - proc proc rw\n"
+		"23 28 0:22 / /procfs rw - tmpfs tmpfs rw";
+
+	ASSERT_TRUE(userns_may_mount_proc_under(host));
+	ASSERT_FALSE(userns_may_mount_proc_under(container));
+	ASSERT_FALSE(userns_may_mount_proc_under(no_proc));
+	ASSERT_TRUE(userns_may_mount_proc_under(lookalike));
+	ASSERT_FALSE(userns_may_mount_proc_under("garbage\n"));
+	return 0;
+}
+
+TESTS_MAIN(TEST_ENTRY(candidates), TEST_ENTRY(shift_tree), TEST_ENTRY(may_mount_proc))

@@ -383,7 +383,7 @@ _Noreturn void child_main(const ChildContext *context) {
 	HostFiles host_files;
 	JournalLink journal;
 	CustomMounts custom;
-	int root_fd = -EBADF, proc_fd = -EBADF, r;
+	int root_fd = context->root_fd, proc_fd = context->proc_fd, r;
 
 	sigset_t none;
 
@@ -402,7 +402,7 @@ _Noreturn void child_main(const ChildContext *context) {
 		join_cgroups(c);
 	/* Else berth may have to put us in the machine's cgroup first (a scope systemd makes for this
 	 * process): it says when we are there. EOF: berth failed, and says why. In a user namespace,
-	 * berth first sends the container's /proc, which only it can make. */
+	 * berth first sends the container's /proc, and then the tree with the go. */
 	else if ((c->userns && receive_with_fd(c->sync_fd, &(char) { 0 }, 1, &proc_fd) != 1) ||
 		 receive_with_fd(c->sync_fd, &(char) { 0 }, 1, &root_fd) != 1)
 		_exit(EXIT_FAILURE);

@@ -274,6 +274,11 @@ static int let_child_set_up(Launch *l, int sync_fd) {
 	return 0;
 }
 
+/* The container's root manages the payload's cgroup (systemd as PID 1 makes its own below it). */
+static int delegate_payload_cgroup(Launch *l) {
+	return cgroup_delegate_payload(&l->cgroup, userns_root_uid(&l->userns), userns_root_uid(&l->userns));
+}
+
 /* The container runs and waits: put it in its scope (made now, on its first start under systemd)
  * and register it, then let it go on. */
 static int place_machine(Launch *l, int sync_fd) {
@@ -329,32 +334,57 @@ static int place_machine(Launch *l, int sync_fd) {
 	if (r < 0)
 		log_warning_errno(r, "Failed to update the record of machine '%s', ignoring: %m", l->record.name);
 
-	if (l->userns.enabled &&
-	    (r = cgroup_delegate_payload(&l->cgroup, userns_root_uid(&l->userns), userns_root_uid(&l->userns))) < 0)
-		return r;
-	/* The child set itself up meanwhile, and waits for this to run the payload. */
+	/* A child that shared berth's memory got its cgroup before it was made, and runs its payload. */
 	if (l->child_shares_memory)
 		return 0;
+	if (l->userns.enabled && (r = delegate_payload_cgroup(l)) < 0)
+		return r;
+	/* The child set itself up meanwhile, and waits for this to run the payload. */
 	r = send_with_fd(sync_fd, "x", 1, -EBADF);
 	if (r < 0)
 		return log_error_errno(r, "Failed to start the container: %m");
 	return 0;
 }
 
-/* Whether berth has nothing to do between the container's clone and its payload's exec: no user
- * namespace to map, no links to move in, no scope or registration, no limits to write after the
- * clone, and a child that executes something (the stub of --as-pid2 stays). Then the child may
- * share berth's memory (clone_sharing_memory) while berth waits, instead of a copy of it. */
+/* Whether berth has nothing to do between the container's clone and its payload's exec: no links
+ * to move in, no scope or registration, no limits to write after the clone, a child that executes
+ * something (the stub of --as-pid2 stays), and in a user namespace, a child that may make its own
+ * /proc. Then the child may share berth's memory (clone_sharing_memory) while berth waits, instead
+ * of a copy of it. */
 static bool child_may_share_memory(const Launch *l) {
 	const Settings *s = l->settings;
 
-	return !l->userns.enabled && !l->reg.bus && l->cgroup.path && l->cgroup.payload_fd >= 0 &&
-	       !netif_wanted(s) && s->n_ports == 0 && strv_length(s->properties) == 0 && !s->slice &&
-	       s->start_mode != START_PID2;
+	return !l->reg.bus && l->cgroup.path && l->cgroup.payload_fd >= 0 && !netif_wanted(s) && s->n_ports == 0 &&
+	       strv_length(s->properties) == 0 && !s->slice && s->start_mode != START_PID2 &&
+	       (!l->userns.enabled || userns_may_mount_proc());
 }
 
 static int run_child(void *userdata) {
 	child_main(userdata);
+}
+
+/* Under -U, a spawner holds the container's user namespace first: berth maps it, takes the tree
+ * through it, and then the spawner clones the child into it, sharing berth's memory. */
+static pid_t clone_into_user_namespace(Launch *l, ChildContext *c, int flags, int *ret_pidfd) {
+	UsernsSpawner spawner;
+	pid_t pid;
+	int r;
+
+	r = delegate_payload_cgroup(l);
+	if (r < 0)
+		return r;
+	r = userns_spawner_start(&spawner);
+	if (r < 0)
+		return log_error_errno(r, "Failed to create the container's user namespace: %m");
+	r = userns_write_maps(&l->userns, spawner.pid);
+	if (r >= 0)
+		r = userns_map_tree(&l->userns, spawner.pid, l->settings->directory, &c->root_fd);
+	pid = r < 0 ? r : userns_spawner_clone(&spawner, run_child, c, flags & ~CLONE_NEWUSER, ret_pidfd);
+	userns_spawner_done(&spawner);
+	c->root_fd = safe_close(c->root_fd);
+	if (r >= 0 && pid < 0)
+		return log_error_errno(pid, "Failed to create the container's namespaces: %m");
+	return pid;
 }
 
 static int clone_container(Launch *l, int *ret_sync_fd) {
@@ -406,7 +436,10 @@ static int clone_container(Launch *l, int *ret_sync_fd) {
 	if (l->child_shares_memory) {
 		/* The child replaces environ with the payload's before its exec: berth keeps its own. */
 		char **own_environ = environ;
-		pid = clone_sharing_memory(run_child, &c, flags, &pidfd);
+		if (l->userns.enabled)
+			pid = clone_into_user_namespace(l, &c, flags, &pidfd);
+		else if ((pid = clone_sharing_memory(run_child, &c, flags, &pidfd)) < 0)
+			log_error_errno(pid, "Failed to create the container's namespaces: %m");
 		environ = own_environ;
 	} else {
 		struct clone_args args = {
@@ -417,7 +450,7 @@ static int clone_container(Launch *l, int *ret_sync_fd) {
 		};
 		pid = (pid_t) syscall(SYS_clone3, &args, sizeof args);
 		if (pid < 0)
-			pid = -errno;
+			pid = log_error_errno(errno, "Failed to create the container's namespaces: %m");
 		else if (pid == 0) {
 			close(sync[0]);
 			child_main(&c);
@@ -426,7 +459,7 @@ static int clone_container(Launch *l, int *ret_sync_fd) {
 	close(sync[1]);
 	if (pid < 0) {
 		close(sync[0]);
-		return log_error_errno(pid, "Failed to create the container's namespaces: %m");
+		return pid;
 	}
 	l->pid = pid;
 	l->pidfd = pidfd;

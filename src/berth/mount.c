@@ -215,8 +215,12 @@ int mount_take_api_vfs_for_userns(ApiVfsContext *c) {
 	char message[256];
 	int r;
 
-	if (c->proc_fd < 0)
-		return log_error_errno(EINVAL, "No /proc was made for the container");
+	/* Unless berth made it (the host's /proc hides files, userns_may_mount_proc()). */
+	if (c->proc_fd < 0) {
+		c->proc_fd = mount_fs_detached("proc", "proc", NULL, attrs, message, sizeof message);
+		if (c->proc_fd < 0)
+			return log_error_errno(c->proc_fd, "Failed to make a /proc for the container: %m");
+	}
 	c->sys_fd = mount_fs_detached("sysfs", "sysfs", NULL, attrs | MOUNT_ATTR_RDONLY, message, sizeof message);
 	if (c->sys_fd == -EPERM && !c->private_network) {
 		c->sys_fd = open_tree(AT_FDCWD, "/sys", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);

@@ -275,6 +275,49 @@ int userns_make_proc(const UserNamespace *u, int child_pidfd, int *ret_fd) {
 	return 0;
 }
 
+/* The mount point of a mountinfo line (ID PARENT MAJOR:MINOR ROOT MOUNT-POINT ...), or NULL. */
+static const char *mountinfo_mount_point(const char *line, size_t line_length, size_t *ret_length) {
+	const char *end = line + line_length;
+
+	for (unsigned field = 0; field < 4; field++) {
+		line = memchr(line, ' ', (size_t) (end - line));
+		if (!line)
+			return NULL;
+		line++;
+	}
+	*ret_length = strcspn(line, " \n");
+	return line;
+}
+
+static bool path_is(const char *p, size_t n, const char *path) {
+	return n == strlen(path) && strncmp(p, path, n) == 0;
+}
+
+bool userns_may_mount_proc_under(const char *mountinfo) {
+	bool proc_seen = false;
+
+	for (const char *line = mountinfo; *line;) {
+		size_t length = strcspn(line, "\n"), n;
+		const char *point = mountinfo_mount_point(line, length, &n);
+
+		if (!point)
+			return false;
+		if (path_is(point, n, "/proc"))
+			proc_seen = true;
+		/* binfmt_misc's directory is empty for good: the kernel does not count it. */
+		else if (n > 6 && strncmp(point, "/proc/", 6) == 0 && !path_is(point, n, "/proc/sys/fs/binfmt_misc"))
+			return false;
+		line += length + (line[length] == '\n');
+	}
+	return proc_seen;
+}
+
+bool userns_may_mount_proc(void) {
+	_cleanup_free_ char *mountinfo = NULL;
+
+	return read_full_file("/proc/self/mountinfo", &mountinfo, NULL) >= 0 && userns_may_mount_proc_under(mountinfo);
+}
+
 void userns_done(UserNamespace *u) {
 	unlock_range(u);
 	*u = (UserNamespace) USER_NAMESPACE_INIT;

@@ -48,6 +48,13 @@ int userns_map_tree(UserNamespace *u, pid_t pid, const char *tree, int *ret_fd);
  * files (as a container's has), which would make berth -U fail inside another container. Logs. */
 int userns_make_proc(const UserNamespace *u, int child_pidfd, int *ret_fd);
 
+/* Whether a process in a new user namespace may mount the container's /proc itself: the kernel
+ * allows it only where the host's /proc is fully in sight, nothing mounted over its files (inside
+ * a container, whose /proc has masks, it is not). Else berth makes it (userns_make_proc()). */
+bool userns_may_mount_proc(void);
+/* The same, for the mounts of /proc/self/mountinfo's text. */
+bool userns_may_mount_proc_under(const char *mountinfo);
+
 /* The owner for files berth makes for the container (its pty, its cgroup): its root. */
 static inline uid_t userns_root_uid(const UserNamespace *u) {
 	return u->enabled ? u->shift : 0;

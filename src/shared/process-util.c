@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
 #include <inttypes.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -93,4 +96,88 @@ int run_in_child(int (*fn)(void *userdata), void *userdata) {
 		if (errno != EINTR)
 			return -errno;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -ECHILD;
+}
+
+/* The spawner runs only a few system calls, on a stack of its own below the child's. */
+#define SPAWNER_STACK_SIZE (64 * 1024)
+
+/* Until the go, the spawner runs beside its parent in the same memory: system calls only, and
+ * every signal blocked (inherited). */
+static int spawner_main(void *userdata) {
+	UsernsSpawner *s = userdata;
+	char go;
+
+	if (syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL) < 0 || syscall(SYS_getppid) != s->parent ||
+	    syscall(SYS_read, s->go[0], &go, 1) != 1)
+		return EXIT_FAILURE;
+	/* The parent waits for us now, and we wait (vfork) until the child executed a program. */
+	s->child = clone(s->fn, (char *) s->stack + SPAWNER_STACK_SIZE + CHILD_STACK_SIZE,
+			 s->flags | CLONE_PARENT | CLONE_VM | CLONE_VFORK | CLONE_PIDFD, s->userdata, &s->child_pidfd);
+	if (s->child < 0)
+		s->child = -errno;
+	return EXIT_SUCCESS;
+}
+
+int userns_spawner_start(UsernsSpawner *s) {
+	sigset_t all, saved;
+	int r = 0;
+
+	*s = (UsernsSpawner) { .go = { -EBADF, -EBADF }, .child_pidfd = -EBADF, .parent = getpid() };
+	if (pipe2(s->go, O_CLOEXEC) < 0)
+		return -errno;
+	s->stack = mmap(NULL, SPAWNER_STACK_SIZE + CHILD_STACK_SIZE, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (s->stack == MAP_FAILED) {
+		s->stack = NULL;
+		r = -errno;
+		userns_spawner_done(s);
+		return r;
+	}
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &saved);
+	/* Our fd table too: the child's pidfd lands in it. */
+	s->pid = clone(spawner_main, (char *) s->stack + SPAWNER_STACK_SIZE,
+		       CLONE_VM | CLONE_FILES | CLONE_NEWUSER | SIGCHLD, s);
+	if (s->pid < 0)
+		r = -errno;
+	sigprocmask(SIG_SETMASK, &saved, NULL);
+	if (r < 0) {
+		s->pid = 0;
+		userns_spawner_done(s);
+	}
+	return r;
+}
+
+pid_t userns_spawner_clone(UsernsSpawner *s, int (*fn)(void *userdata), void *userdata, int flags, int *ret_pidfd) {
+	pid_t spawner = s->pid;
+	int status;
+
+	s->fn = fn;
+	s->userdata = userdata;
+	s->flags = flags;
+	s->child = -ECHILD;
+	if (write(s->go[1], "", 1) != 1)
+		return -errno;
+	s->pid = 0;
+	while (waitpid(spawner, &status, __WALL) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (s->child > 0)
+		*ret_pidfd = s->child_pidfd;
+	return s->child;
+}
+
+void userns_spawner_done(UsernsSpawner *s) {
+	/* EOF on its pipe: a spawner that still waits exits. */
+	for (size_t i = 0; i < 2; i++)
+		if (s->go[i] >= 0)
+			close(s->go[i]);
+	s->go[0] = s->go[1] = -EBADF;
+	if (s->pid > 0)
+		while (waitpid(s->pid, NULL, __WALL) < 0 && errno == EINTR)
+			;
+	s->pid = 0;
+	if (s->stack)
+		munmap(s->stack, SPAWNER_STACK_SIZE + CHILD_STACK_SIZE);
+	s->stack = NULL;
 }

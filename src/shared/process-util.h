@@ -25,3 +25,29 @@ pid_t clone_sharing_memory(int (*fn)(void *userdata), void *userdata, int flags,
  * and waits for it to exit: for a few system calls in a process of their own, such as entering a
  * namespace. Returns what fn returned (0-255), or -errno when the child could not run or was killed. */
 int run_in_child(int (*fn)(void *userdata), void *userdata);
+
+/* A child in a user namespace that the caller maps before the child runs, sharing the caller's
+ * memory as with clone_sharing_memory(): a spawner process is cloned into the new user namespace
+ * (sharing memory and fd table) and waits; the caller writes its /proc/PID/uid_map and gid_map,
+ * then the spawner clones fn(userdata) with the extra flags, as the caller's child, while the
+ * caller waits until that child executed a program or exited. Namespaces in flags belong to the
+ * new user namespace. */
+typedef struct UsernsSpawner {
+	pid_t pid;       /* the spawner, while it waits: its maps are the caller's to write */
+	pid_t parent;
+	int go[2];       /* a byte lets it clone the child, EOF lets it exit */
+	void *stack;     /* its stack and the child's */
+	int (*fn)(void *userdata);
+	void *userdata;
+	int flags;
+	pid_t child;     /* set by the spawner: the child's PID or -errno */
+	int child_pidfd;
+} UsernsSpawner;
+
+/* Starts the spawner. Returns 0 or -errno. */
+int userns_spawner_start(UsernsSpawner *s);
+/* Has it clone the child, and waits until the child executed a program or exited. Returns the
+ * child's PID (and its pidfd) or -errno. The spawner is gone after this. */
+pid_t userns_spawner_clone(UsernsSpawner *s, int (*fn)(void *userdata), void *userdata, int flags, int *ret_pidfd);
+/* Ends a spawner that still waits and frees what it used. */
+void userns_spawner_done(UsernsSpawner *s);

@@ -64,6 +64,32 @@ def test_pick_maps_without_changing_the_tree(pristine_tree, run_berth):
     assert base_of(other) != base
 
 
+# What else a container in a user namespace shows: its own PID namespace in its /proc, its own
+# cgroup as the root, its console.
+SEEN_INSIDE = REPORT + r"""
+echo "pid1 $(cat /proc/1/comm)"
+echo "self $(readlink /proc/self)"
+echo "cgroup $(grep '^0::' /proc/self/cgroup)"
+echo "console $(stat -c %F:%u /dev/console)"
+"""
+
+
+def test_both_ways_of_starting_give_the_same_container(pristine_tree, run_berth):
+    """Under -U, berth starts the container in its own memory when it has nothing to do between the
+    clone and the payload, and as a copy of itself otherwise (here a resource limit written after
+    the clone); both give the same container, seen from inside."""
+    args = ("-q", "-D", pristine_tree, "-x", "-U", "-M", "bt-userns-ways")
+    shared = report(run_berth(*args, "/bin/sh", "-c", SEEN_INSIDE))
+    copied = report(run_berth(*args, "--property=TasksMax=100", "/bin/sh", "-c", SEEN_INSIDE))
+    # The copy's /proc is made by a process that joins its PID namespace: one PID more is used.
+    assert {**shared, "self": None} == {**copied, "self": None}
+    assert base_of(shared) >= PICK_FIRST
+    assert shared["me"] == "0:0" and shared["passwd"] == "0:0" and shared["mknod"] == "refused"
+    assert shared["pid1"] == "sh" and int(shared["self"]) < 100, shared
+    assert shared["cgroup"] == "0::/", shared
+    assert shared["console"] == "character special file:0", shared
+
+
 def test_explicit_range_and_identity(pristine_tree, run_berth):
     r = run_berth("-q", "-D", pristine_tree, "-x", "--private-users=1048576", "--private-users-ownership=map",
                   "-M", "bt-userns-c", "/bin/sh", "-c", REPORT)
