@@ -108,6 +108,15 @@ static int test_create_read_update_remove(void) {
 	ASSERT_OK(machine_record_remove(dir, "alpha"));
 	ASSERT_OK(count_entries(dir, &visible, &hidden));
 	ASSERT_EQ_INT(visible + hidden, 0);
+	/* An update of a record that is gone puts it back, with nothing else left over. */
+	ASSERT_OK(machine_record_update(dir, &rec));
+	ASSERT_OK(machine_record_read(dir, "alpha", &got2));
+	ASSERT_EQ_INT(got2.leader, 4242);
+	machine_record_done(&got2);
+	ASSERT_OK(count_entries(dir, &visible, &hidden));
+	ASSERT_EQ_INT(visible, 1);
+	ASSERT_EQ_INT(hidden, 0);
+	ASSERT_OK(machine_record_remove(dir, "alpha"));
 	return 0;
 }
 
