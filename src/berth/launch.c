@@ -317,13 +317,6 @@ static int place_machine(Launch *l, int sync_fd) {
 			return r;
 	}
 
-	/* Without a service manager, berth itself confines the container's devices and resources (for
-	 * a child that shared berth's memory, before it was made). */
-	if (l->cgroup.backend == CGROUP_BACKEND_CGROUPFS && !l->child_shares_memory &&
-	    ((r = cgroup_devices_apply(&l->cgroup, s->machine, l->pid, &l->bound_devices)) < 0 ||
-	     (r = cgroup_resources_apply(&l->cgroup, s->machine, l->pid, s->properties, s->slice)) < 0))
-		return r;
-
 	l->record.leader = l->pid;
 	(void) process_start_time(l->pid, &l->record.leader_start);
 	free(l->record.cgroup);
@@ -563,6 +556,21 @@ static void stop_network(Launch *l) {
 	(void) guardian_update_network(&l->guardian, &l->net);
 }
 
+/* Without a service manager, berth itself confines the container's devices and resources: before
+ * the child makes its cgroup namespace, so that it sees its own cgroups as the root in every
+ * hierarchy (a child that shares berth's memory joins them itself, clone_container()). */
+static int confine_child(Launch *l) {
+	Settings *s = l->settings;
+	int r;
+
+	if (l->cgroup.backend != CGROUP_BACKEND_CGROUPFS)
+		return 0;
+	r = cgroup_devices_apply(&l->cgroup, s->machine, l->pid, &l->bound_devices);
+	if (r >= 0)
+		r = cgroup_resources_apply(&l->cgroup, s->machine, l->pid, s->properties, s->slice);
+	return r;
+}
+
 /* The child waits for the go: its users are mapped before it does anything. */
 static int map_and_start_child(Launch *l, int sync_fd) {
 	int r;
@@ -580,7 +588,10 @@ static int map_and_start_child(Launch *l, int sync_fd) {
 			return log_error_errno(r, "Failed to pass /proc to the container: %m");
 	}
 	/* Born in its cgroup (else it waits until it is in its scope, place_machine). */
-	return l->cgroup.path ? let_child_set_up(l, sync_fd) : 0;
+	if (!l->cgroup.path)
+		return 0;
+	r = confine_child(l);
+	return r < 0 ? r : let_child_set_up(l, sync_fd);
 }
 
 /* One start of the container, up to its exit. */
