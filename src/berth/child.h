@@ -32,8 +32,8 @@ typedef struct ChildContext {
 	int netns_fd;                  /* a network namespace to join (--network-namespace-path=), or -1 */
 	bool userns;                   /* it runs in a user namespace of its own, mapped by berth */
 	/* With userns: the tree as an id-mapped mount, which berth sends with the go (or has open for
-	 * a child sharing its memory), and the container's /proc, which berth makes and sends where
-	 * the child may not make it itself (userns_may_mount_proc()). */
+	 * a child sharing its memory), and the container's /proc, which berth makes and sends to a
+	 * copied child (a child sharing its memory makes its own: userns_may_mount_proc()). */
 	int root_fd;
 	int proc_fd;
 	/* Started with clone_sharing_memory(): berth is suspended until the exec and sends nothing, so

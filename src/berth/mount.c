@@ -215,7 +215,8 @@ int mount_take_api_vfs_for_userns(ApiVfsContext *c) {
 	char message[256];
 	int r;
 
-	/* Unless berth made it (the host's /proc hides files, userns_may_mount_proc()). */
+	/* A copied child got it from berth; one sharing berth's memory makes it here, where the
+	 * host's /proc hides nothing (userns_may_mount_proc()). */
 	if (c->proc_fd < 0) {
 		c->proc_fd = mount_fs_detached("proc", "proc", NULL, attrs, message, sizeof message);
 		if (c->proc_fd < 0)
