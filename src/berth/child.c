@@ -20,6 +20,7 @@
 #include "child.h"
 #include "environment.h"
 #include "fd-util.h"
+#include "generators.h"
 #include "log.h"
 #include "machine-id.h"
 #include "mount-util.h"
@@ -143,6 +144,9 @@ static int setup_container(const ChildContext *c) {
 	api_vfs_context_done(&api);
 	if (r < 0)
 		return r;
+	/* On the fresh /run, under whatever the user binds there. */
+	if (s->start_mode == START_BOOT)
+		generators_mask_unusable(c->devices_bound);
 	/* After the API file systems, so that mounts below /dev, /run or /tmp land on them. */
 	r = mount_custom_apply(c->custom_mounts);
 	if (r < 0)

@@ -282,6 +282,54 @@ def test_sigkill_of_berth_kills_the_container(berth, tree, when):
         assert not left, f"Still running {KILL_TIMEOUT}s after berth was killed: {sorted(left)}"
 
 
+# A crypttab entry for a disk the container cannot have: a device-mapper target needs the device
+# and /dev/mapper/control, so the unit systemd-cryptsetup-generator makes for it could never work.
+CRYPTTAB = "secret /dev/disk/by-uuid/0b6c8f3e-7d1a-4c55-9a8e-2f4b1c9d0e7a none luks\n"
+
+# The guest's own systemd-gpt-auto-generator (an admin's override): it leaves a unit behind.
+OVERRIDING_GENERATOR = """\
+#!/bin/sh
+printf '[Unit]\\nDescription=Made by the guest generator\\n' > "$1/berth-test-generated.target"
+"""
+
+
+def generated_units(boot, pattern):
+    return boot.check("systemctl", "list-units", "--all", "--plain", "--no-legend", pattern).splitlines()
+
+
+def test_generators_that_cannot_act_do_not_run(berth, tree):
+    (tree / "etc/crypttab").write_text(CRYPTTAB)
+    gens = tree / "etc/systemd/system-generators"
+    gens.mkdir(parents=True, exist_ok=True)
+    (gens / "systemd-gpt-auto-generator").write_text(OVERRIDING_GENERATOR)
+    (gens / "systemd-gpt-auto-generator").chmod(0o755)
+    with Boot(berth, tree, "boot-generators", "--notify-ready=yes") as boot:
+        boot.wait_message("READY=1")
+        boot.wait_running()
+        # The generators that cannot act here did not run: no unit for the encrypted disk.
+        assert generated_units(boot, "systemd-cryptsetup@*") == []
+        assert boot.check("readlink", "/run/systemd/system-generators/systemd-cryptsetup-generator") == "/dev/null"
+        assert boot.check("readlink", "/run/systemd/system-generators/systemd-hibernate-resume-generator") == \
+            "/dev/null"
+        # The guest's own generator of a masked name ran: the guest's word counts.
+        assert boot.check("systemctl", "show", "-P", "LoadState", "berth-test-generated.target") == "loaded"
+        boot.check("systemctl", "poweroff", "--no-block")
+        assert boot.wait(timeout=POWEROFF_TIMEOUT) == 0, boot.describe()
+
+
+def test_device_mapper_generators_run_when_devices_are_bound(berth, tree):
+    (tree / "etc/crypttab").write_text(CRYPTTAB)
+    with Boot(berth, tree, "boot-generators-dev", "--notify-ready=yes",
+              "--bind-ro=/dev/zero:/dev/berth-test-zero") as boot:
+        boot.wait_message("READY=1")
+        boot.wait_running()
+        units = generated_units(boot, "systemd-cryptsetup@*")
+        assert units and units[0].startswith("systemd-cryptsetup@secret.service"), units
+        assert boot.run("test", "-e", "/run/systemd/system-generators/systemd-cryptsetup-generator").returncode == 1
+        boot.check("systemctl", "poweroff", "--no-block")
+        assert boot.wait(timeout=POWEROFF_TIMEOUT) == 0, boot.describe()
+
+
 def test_console_escape_kills_the_container(berth, tree):
     with Boot(berth, tree, "boot-escape", "--notify-ready=yes", console="pty") as boot:
         boot.wait_message("READY=1")
