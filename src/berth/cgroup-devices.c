@@ -80,6 +80,13 @@ void bound_devices_done(BoundDevices *d) {
 	*d = (BoundDevices) {};
 }
 
+bool bound_devices_include(const BoundDevices *d, bool block, dev_t rdev) {
+	for (size_t i = 0; i < d->n; i++)
+		if (d->devices[i].block == block && d->devices[i].rdev == rdev)
+			return true;
+	return false;
+}
+
 /* The fixed rules, then one per bound device. */
 static DeviceRule *rules_make(const BoundDevices *bound, size_t *ret_n) {
 	size_t n = ELEMENTSOF(allowed) + (bound ? bound->n : 0);

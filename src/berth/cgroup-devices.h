@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <sys/sysmacros.h>
 #include <sys/types.h>
 
 #include "cgroup.h"
@@ -24,6 +25,11 @@ typedef struct BoundDevices {
  * nothing). Logs. */
 int bound_devices_find(const Settings *s, BoundDevices *ret);
 void bound_devices_done(BoundDevices *d);
+/* Whether the character (or block) device rdev is among them. */
+bool bound_devices_include(const BoundDevices *d, bool block, dev_t rdev);
+
+/* The device-mapper's control node, /dev/mapper/control. */
+#define DEVICE_MAPPER_CONTROL makedev(10, 236)
 
 /* Device access of the container: only the nodes berth makes in its /dev (null, zero, full, random,
  * urandom, tty, net/tun, console and ptys) and the bound ones may be opened or made; block devices

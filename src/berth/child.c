@@ -146,7 +146,7 @@ static int setup_container(const ChildContext *c) {
 		return r;
 	/* On the fresh /run, under whatever the user binds there. */
 	if (s->start_mode == START_BOOT)
-		generators_mask_unusable(c->devices_bound);
+		generators_mask_unusable(c->device_mapper_bound);
 	/* After the API file systems, so that mounts below /dev, /run or /tmp land on them. */
 	r = mount_custom_apply(c->custom_mounts);
 	if (r < 0)

@@ -29,7 +29,7 @@ typedef struct ChildContext {
 	HostFiles *host_files;         /* the child's own copy: it fills in the detached mounts */
 	CustomMounts *custom_mounts;   /* likewise */
 	const SeccompFilter *seccomp;  /* compiled by berth: the child only loads it */
-	bool devices_bound;            /* host device nodes are bound in (--bind=): see generators.h */
+	bool device_mapper_bound;      /* /dev/mapper/control is bound in (--bind=): see generators.h */
 	int netns_fd;                  /* a network namespace to join (--network-namespace-path=), or -1 */
 	bool userns;                   /* it runs in a user namespace of its own, mapped by berth */
 	/* With userns: the tree as an id-mapped mount, which berth sends with the go (or has open for

@@ -16,7 +16,7 @@ static const char *const unusable_anywhere[] = {
 	"systemd-hibernate-resume-generator",
 };
 
-static const char *const unusable_without_devices[] = {
+static const char *const unusable_without_device_mapper[] = {
 	"systemd-cryptsetup-generator",
 	"systemd-integritysetup-generator",
 	"systemd-veritysetup-generator",
@@ -47,13 +47,13 @@ static void mask(const char *const *names, size_t n) {
 	}
 }
 
-void generators_mask_unusable(bool devices_bound) {
+void generators_mask_unusable(bool device_mapper_bound) {
 	/* /run is the container's fresh tmpfs: nothing of the guest's is here yet. */
 	if ((mkdir("/run/systemd", 0755) < 0 && errno != EEXIST) || (mkdir(MASK_DIR, 0755) < 0 && errno != EEXIST)) {
 		log_debug_errno(errno, "Failed to create %s, ignoring: %m", MASK_DIR);
 		return;
 	}
 	mask(unusable_anywhere, ELEMENTSOF(unusable_anywhere));
-	if (!devices_bound)
-		mask(unusable_without_devices, ELEMENTSOF(unusable_without_devices));
+	if (!device_mapper_bound)
+		mask(unusable_without_device_mapper, ELEMENTSOF(unusable_without_device_mapper));
 }

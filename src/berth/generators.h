@@ -9,10 +9,10 @@
  *   systemd-gpt-auto-generator          exits at once in a container;
  *   systemd-hibernate-resume-generator  acts only in an initrd;
  *   systemd-cryptsetup-generator, systemd-integritysetup-generator, systemd-veritysetup-generator
- *                                       set up device-mapper targets, which need block devices and
- *                                       /dev/mapper/control: masked unless the container was given
- *                                       host devices (devices_bound).
+ *                                       set up device-mapper targets, which need the host's
+ *                                       /dev/mapper/control: masked unless it is bound in
+ *                                       (device_mapper_bound).
  * A generator the guest overrides itself (the same name in /etc/systemd/system-generators/ or
  * /usr/local/lib/systemd/system-generators/) keeps the guest's word. An optimisation only: a
  * failure is logged at debug level and the boot goes on. */
-void generators_mask_unusable(bool devices_bound);
+void generators_mask_unusable(bool device_mapper_bound);

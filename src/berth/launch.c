@@ -412,7 +412,7 @@ static int clone_container(Launch *l, int *ret_sync_fd) {
 		.custom_mounts = &l->custom_mounts,
 		.journal = &l->journal,
 		.seccomp = &l->seccomp,
-		.devices_bound = l->bound_devices.n > 0,
+		.device_mapper_bound = bound_devices_include(&l->bound_devices, false, DEVICE_MAPPER_CONTROL),
 		.netns_fd = l->netns_path_fd,
 		.userns = l->userns.enabled,
 		.root_fd = -EBADF,

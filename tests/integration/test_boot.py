@@ -1,10 +1,11 @@
 # Booting the test tree with `berth -b`: systemd as the container's PID 1, readiness and status
 # notifications, shutdown from inside and from outside, reboot, the console, and the journal.
-# Each test boots once (a boot of the test tree takes about a second) and checks what it can.
+# Each test boots once or twice (a boot of the test tree takes about a second) and checks what it can.
 
 import os
 import shutil
 import signal
+import stat
 import time
 from pathlib import Path
 
@@ -317,10 +318,20 @@ def test_generators_that_cannot_act_do_not_run(berth, tree):
         assert boot.wait(timeout=POWEROFF_TIMEOUT) == 0, boot.describe()
 
 
-def test_device_mapper_generators_run_when_devices_are_bound(berth, tree):
+def test_device_mapper_generators_run_when_its_control_is_bound(berth, tree, tmp_path):
     (tree / "etc/crypttab").write_text(CRYPTTAB)
-    with Boot(berth, tree, "boot-generators-dev", "--notify-ready=yes",
+    # A node of the device-mapper's control device, as /dev/mapper/control is on hosts that have it.
+    control = tmp_path / "control"
+    os.mknod(control, stat.S_IFCHR | 0o600, os.makedev(10, 236))
+    # Another bound device does not count.
+    with Boot(berth, tree, "boot-generators-other", "--notify-ready=yes",
               "--bind-ro=/dev/zero:/dev/berth-test-zero") as boot:
+        boot.wait_message("READY=1")
+        assert generated_units(boot, "systemd-cryptsetup@*") == []
+        boot.check("systemctl", "poweroff", "--no-block")
+        assert boot.wait(timeout=POWEROFF_TIMEOUT) == 0, boot.describe()
+    with Boot(berth, tree, "boot-generators-dm", "--notify-ready=yes",
+              f"--bind-ro={control}:/dev/mapper/control") as boot:
         boot.wait_message("READY=1")
         boot.wait_running()
         units = generated_units(boot, "systemd-cryptsetup@*")
