@@ -121,7 +121,7 @@ static int setup_before_pivot(const ChildContext *c, ApiVfsContext *api, int *re
 
 static int setup_container(const ChildContext *c) {
 	_cleanup_free_ char *root = NULL;
-	_cleanup_close_ int console_tree = -EBADF;
+	_cleanup_close_ int console_tree = -EBADF, generator_masks = -EBADF;
 	const Settings *s = c->settings;
 	ApiVfsContext api;
 	int r;
@@ -146,11 +146,16 @@ static int setup_container(const ChildContext *c) {
 		return r;
 	/* On the fresh /run, under whatever the user binds there. */
 	if (s->start_mode == START_BOOT)
-		generators_mask_unusable(c->device_mapper_bound);
+		generator_masks = generators_open_mask_dir();
 	/* After the API file systems, so that mounts below /dev, /run or /tmp land on them. */
 	r = mount_custom_apply(c->custom_mounts);
 	if (r < 0)
 		return r;
+	if (generator_masks >= 0)
+		generators_mask_idle(generator_masks, &(GuestFacts) {
+			.device_mapper_bound = c->device_mapper_bound,
+			.init_has_arguments = (s->command && s->command[0]) || strv_env_get(s->environment, "SYSTEMD_PROC_CMDLINE"),
+		});
 	if (wants_notify_socket(s)) {
 		_cleanup_close_ int notify_fd = -EBADF;
 		if ((r = notify_socket_create(&notify_fd)) < 0 || (r = send_notify_socket(c, notify_fd)) < 0)

@@ -11,15 +11,55 @@
 
 #define MASK_DIR "/run/systemd/system-generators"
 
-static const char *const unusable_anywhere[] = {
-	"systemd-gpt-auto-generator",
-	"systemd-hibernate-resume-generator",
-};
+/* Whether none of these paths exists in the guest (follow: through a final symlink, as the
+ * generator that reads them does). Any answer but "no such file" counts as present. */
+static bool none_exists(const char *const *paths, size_t n, bool follow) {
+	for (size_t i = 0; i < n; i++)
+		if (faccessat(AT_FDCWD, paths[i], F_OK, follow ? 0 : AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT)
+			return false;
+	return true;
+}
 
-static const char *const unusable_without_device_mapper[] = {
-	"systemd-cryptsetup-generator",
-	"systemd-integritysetup-generator",
-	"systemd-veritysetup-generator",
+static bool always(const GuestFacts *f) {
+	(void) f;
+	return true;
+}
+
+static bool without_device_mapper(const GuestFacts *f) {
+	return !f->device_mapper_bound;
+}
+
+static bool without_init_arguments(const GuestFacts *f) {
+	return !f->init_has_arguments;
+}
+
+/* rc-local: the script's path is a build option of systemd's; Debian's and Fedora's. */
+static bool without_rc_local(const GuestFacts *f) {
+	static const char *const scripts[] = { "/etc/rc.local", "/etc/rc.d/rc.local" };
+	(void) f;
+	return none_exists(scripts, ELEMENTSOF(scripts), true);
+}
+
+/* Offline updates are asked for by a link, looked at itself (systemd.offline-updates(7)). */
+static bool without_system_update(const GuestFacts *f) {
+	static const char *const links[] = { "/system-update", "/etc/system-update" };
+	(void) f;
+	return none_exists(links, ELEMENTSOF(links), false);
+}
+
+static const struct {
+	const char *name;
+	bool (*idle)(const GuestFacts *f);
+} generators[] = {
+	{ "systemd-gpt-auto-generator", always },
+	{ "systemd-hibernate-resume-generator", always },
+	{ "systemd-cryptsetup-generator", without_device_mapper },
+	{ "systemd-integritysetup-generator", without_device_mapper },
+	{ "systemd-veritysetup-generator", without_device_mapper },
+	{ "systemd-debug-generator", without_init_arguments },
+	{ "systemd-run-generator", without_init_arguments },
+	{ "systemd-rc-local-generator", without_rc_local },
+	{ "systemd-system-update-generator", without_system_update },
 };
 
 /* Whether the guest's configuration names this generator itself: masked or replaced, its choice. */
@@ -35,25 +75,23 @@ static bool guest_overrides(const char *name) {
 	return false;
 }
 
-static void mask(const char *const *names, size_t n) {
-	char path[128];
+int generators_open_mask_dir(void) {
+	int fd;
 
-	for (size_t i = 0; i < n; i++) {
-		if (guest_overrides(names[i]))
-			continue;
-		snprintf(path, sizeof path, MASK_DIR "/%s", names[i]);
-		if (symlink("/dev/null", path) < 0)
-			log_debug_errno(errno, "Failed to mask the guest's %s, ignoring: %m", names[i]);
-	}
+	/* /run is the container's fresh tmpfs: nothing of the guest's is here yet. */
+	if ((mkdir("/run/systemd", 0755) < 0 && errno != EEXIST) || (mkdir(MASK_DIR, 0755) < 0 && errno != EEXIST))
+		return log_debug_errno(errno, "Failed to create %s, ignoring: %m", MASK_DIR);
+	fd = open(MASK_DIR, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return log_debug_errno(errno, "Failed to open %s, ignoring: %m", MASK_DIR);
+	return fd;
 }
 
-void generators_mask_unusable(bool device_mapper_bound) {
-	/* /run is the container's fresh tmpfs: nothing of the guest's is here yet. */
-	if ((mkdir("/run/systemd", 0755) < 0 && errno != EEXIST) || (mkdir(MASK_DIR, 0755) < 0 && errno != EEXIST)) {
-		log_debug_errno(errno, "Failed to create %s, ignoring: %m", MASK_DIR);
-		return;
+void generators_mask_idle(int mask_dir_fd, const GuestFacts *facts) {
+	for (size_t i = 0; i < ELEMENTSOF(generators); i++) {
+		if (!generators[i].idle(facts) || guest_overrides(generators[i].name))
+			continue;
+		if (symlinkat("/dev/null", mask_dir_fd, generators[i].name) < 0)
+			log_debug_errno(errno, "Failed to mask the guest's %s, ignoring: %m", generators[i].name);
 	}
-	mask(unusable_anywhere, ELEMENTSOF(unusable_anywhere));
-	if (!device_mapper_bound)
-		mask(unusable_without_device_mapper, ELEMENTSOF(unusable_without_device_mapper));
 }

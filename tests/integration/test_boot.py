@@ -312,6 +312,9 @@ def test_generators_that_cannot_act_do_not_run(berth, tree):
         assert boot.check("readlink", "/run/systemd/system-generators/systemd-cryptsetup-generator") == "/dev/null"
         assert boot.check("readlink", "/run/systemd/system-generators/systemd-hibernate-resume-generator") == \
             "/dev/null"
+        # Nothing asked for what these would do (no init arguments, no rc.local, no /system-update).
+        for idle in ("debug", "run", "rc-local", "system-update"):
+            assert boot.check("readlink", f"/run/systemd/system-generators/systemd-{idle}-generator") == "/dev/null"
         # The guest's own generator of a masked name ran: the guest's word counts.
         assert boot.check("systemctl", "show", "-P", "LoadState", "berth-test-generated.target") == "loaded"
         boot.check("systemctl", "poweroff", "--no-block")
@@ -339,6 +342,48 @@ def test_device_mapper_generators_run_when_its_control_is_bound(berth, tree, tmp
         assert boot.run("test", "-e", "/run/systemd/system-generators/systemd-cryptsetup-generator").returncode == 1
         boot.check("systemctl", "poweroff", "--no-block")
         assert boot.wait(timeout=POWEROFF_TIMEOUT) == 0, boot.describe()
+
+
+def test_generators_run_when_the_guest_asks_for_what_they_do(berth, tree, tmp_path):
+    # rc.local comes from a bind: what the user's mounts add counts.
+    rc_local = tmp_path / "rc.local"
+    rc_local.write_text("#!/bin/sh\ntouch /run/berth-test-rc-local\n")
+    rc_local.chmod(0o755)
+    # In a container, init's arguments are the kernel command line the generators read.
+    with Boot(berth, tree, "boot-generators-asked", "--notify-ready=yes", f"--bind-ro={rc_local}:/etc/rc.local",
+              "systemd.mask=berth-test-masked.service") as boot:
+        boot.wait_message("READY=1")
+        boot.wait_running()
+        assert boot.check("systemctl", "show", "-P", "ActiveState", "rc-local.service") == "active"
+        assert boot.run("test", "-e", "/run/berth-test-rc-local").returncode == 0, "rc.local did not run"
+        assert boot.check("systemctl", "show", "-P", "LoadState", "berth-test-masked.service") == "masked"
+        boot.check("systemctl", "poweroff", "--no-block")
+        assert boot.wait(timeout=POWEROFF_TIMEOUT) == 0, boot.describe()
+
+
+def test_kernel_command_line_run_from_init_arguments(berth, tree):
+    command = tree / "usr/local/bin/berth-test-run"
+    command.write_text("#!/bin/sh\ntouch /run/berth-test-run\n")
+    command.chmod(0o755)
+    # systemd.run= makes the boot's goal that command (kernel-command-line.target).
+    with Boot(berth, tree, "boot-generators-run", "--notify-ready=yes",
+              "systemd.run=/usr/local/bin/berth-test-run", "systemd.run_success_action=none") as boot:
+        boot.wait_message("READY=1")
+        boot.wait_running()
+        assert boot.check("systemctl", "show", "-P", "Result", "kernel-command-line.service") == "success"
+        assert boot.run("test", "-e", "/run/berth-test-run").returncode == 0, "systemd.run= did not run"
+        boot.check("systemctl", "poweroff", "--no-block")
+        assert boot.wait(timeout=POWEROFF_TIMEOUT) == 0, boot.describe()
+
+
+def test_offline_update_link_boots_into_the_update(berth, tree):
+    # systemd.offline-updates(7): the boot goes to system-update.target, whose cleanup removes the
+    # link and reboots; with --keep-unit, berth exits with 133 on that reboot.
+    (tree / "system-update").symlink_to("/var/cache")
+    with Boot(berth, tree, "boot-offline-update", "--keep-unit") as boot:
+        assert boot.wait(timeout=POWEROFF_TIMEOUT) == 133, boot.describe()
+    assert not os.path.lexists(tree / "system-update")
+    assert b"Offline System Update" in boot.output, boot.describe()
 
 
 def test_console_escape_kills_the_container(berth, tree):
