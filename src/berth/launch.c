@@ -407,7 +407,9 @@ static int clone_container(Launch *l, int *ret_sync_fd) {
 		.term = l->console_mode == CONSOLE_INTERACTIVE ? getenv("TERM") : NULL,
 		.host_os_release = l->host_os_release,
 		.uuid = l->uuid,
-		.transient_machine_id = l->transient_machine_id,
+		/* A booting systemd sets its id up itself from container_uuid, and tells a first boot
+		 * ("uninitialized") from a tree that merely has none yet: berth's mount would hide both. */
+		.transient_machine_id = l->transient_machine_id && s->start_mode != START_BOOT,
 		.host_files = &l->host_files,
 		.custom_mounts = &l->custom_mounts,
 		.journal = &l->journal,

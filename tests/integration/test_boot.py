@@ -411,6 +411,23 @@ def test_console_login(berth, tree):
         assert boot.wait(timeout=POWEROFF_TIMEOUT) == 0, boot.describe()
 
 
+def test_booted_os_sets_up_its_machine_id(berth, tree):
+    """As systemd's container interface has it: the guest's systemd takes the ID from
+    container_uuid and writes it into the tree's empty file; "uninitialized" means a first boot."""
+    machine_id = random_machine_id()
+    for content, first_boot in (("", "no"), ("uninitialized\n", "yes")):
+        (tree / "etc/machine-id").write_text(content)
+        with Boot(berth, tree, "boot-machine-id", "--notify-ready=yes", f"--uuid={machine_id}") as boot:
+            boot.wait_message("READY=1")
+            boot.wait_running()
+            assert boot.check("cat", "/etc/machine-id") == machine_id
+            assert boot.check("systemctl", "show", "-P", "ConditionResult", "systemd-firstboot.service") == \
+                first_boot, f"first boot with {content!r}"
+            boot.check("systemctl", "poweroff", "--no-block")
+            assert boot.wait(timeout=POWEROFF_TIMEOUT) == 0, boot.describe()
+        assert (tree / "etc/machine-id").read_text() == machine_id + "\n"
+
+
 def test_link_journal_guest(berth, tree, host_journal_dir):
     machine_id = random_machine_id()
     host_dir = host_journal_dir(machine_id)
