@@ -1,7 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
-#include <grp.h>
-#include <pwd.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +13,7 @@
 
 #include "fd-util.h"
 #include "fileio.h"
+#include "host-users.h"
 #include "log.h"
 #include "mount-fs.h"
 #include "mount-util.h"
@@ -81,9 +80,10 @@ static int lock_range(UserNamespace *u, uid_t shift, uid_t range) {
 	}
 }
 
-/* Whether the host's user database has a user or group in the range: a picked range leaves it alone. */
+/* Whether the host's user database has a user or group at either end of the range (as nspawn
+ * looks): a picked range leaves it alone. */
 static bool range_known_to_host(uid_t shift) {
-	return getpwuid(shift) || getpwuid(shift + BLOCK - 2) || getgrgid(shift) || getgrgid(shift + BLOCK - 2);
+	return host_users_include((const uid_t[]) { shift, shift + BLOCK - 2 }, 2);
 }
 
 static int pick_range(UserNamespace *u, const char *machine, uid_t from_tree) {

@@ -9,11 +9,10 @@
 
 /* The container's user namespace: UIDs and GIDs 0...range-1 inside are shift...shift+range-1 on
  * the host. A picked range is chosen from the machine's name (the same each start) and held with a
- * lock per 64K block in USERNS_LOCK_DIR, so no two running machines share a block. The tree's
+ * lock per 64K block (an abstract socket), so no two running machines share a block. The tree's
  * files get the range's owners by an id-mapped mount of the tree (map: nothing on disk changes)
  * or by shifting their owners on disk once (chown). */
 
-#define USERNS_LOCK_DIR "/run/berth/uid-ranges"
 #define USERNS_PICK_FIRST UINT32_C(0x00080000) /* as nspawn: above the IDs of users and services */
 #define USERNS_PICK_LAST UINT32_C(0x6FFF0000)
 

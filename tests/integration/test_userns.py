@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from boot import Boot
-from conftest import machine_record, make_owned_source, process_alive, tree_digest
+from conftest import machine_record, make_owned_source, process_alive, run_command, tree_digest
 
 BLOCK = 0x10000
 PICK_FIRST, PICK_LAST = 0x00080000, 0x6FFF0000
@@ -90,6 +90,46 @@ def test_both_ways_of_starting_give_the_same_container(pristine_tree, run_berth)
     # Its own cgroups are the root it sees, in the v1 hierarchies of a hybrid host too.
     assert shared["cgroup"] == "0::/" and shared["cgroup-paths"] == "/", shared
     assert shared["console"] == "character special file:0", shared
+
+
+def picked_base(berth, tree, name, setup=""):
+    """The range berth picks for name, run in a mount namespace of its own after the shell
+    commands setup (which may bind files over the host's /etc)."""
+    r = run_command(["unshare", "-m", "--propagation", "private", "sh", "-ec", setup + '\nexec "$@"', "sh",
+                     berth, "-q", "-D", tree, "-x", "-U", "-M", name, "cat", "/proc/self/uid_map"])
+    assert r.returncode == 0, r.stderr
+    return int(r.stdout.split()[1])
+
+
+def test_pick_leaves_the_hosts_users_and_groups_alone(berth, pristine_tree, tmp_path):
+    """A user or group of the host's with the first or the last ID of the range a machine would
+    pick makes it pick another: whether it is in /etc/passwd or /etc/group (which berth reads
+    itself when that is all the host's database is), behind a source berth leaves to NSS, or a
+    record of systemd's user database."""
+    name = "bt-userns-host"
+    base = picked_base(berth, pristine_tree, name)
+    last = base + BLOCK - 2
+    passwd = tmp_path / "passwd"
+    passwd.write_text(Path("/etc/passwd").read_text() + f"berth-test:x:{base}:{base}::/nonexistent:/bin/false\n")
+    group = tmp_path / "group"
+    group.write_text(Path("/etc/group").read_text() + f"berth-test:x:{last}:\n")
+    nsswitch = tmp_path / "nsswitch.conf"
+    nsswitch.write_text("passwd: files systemd\ngroup: compat\n")
+    record = f'{{"userName": "berth-test", "uid": {last}, "gid": {last}}}'
+    cases = {
+        "a user in /etc/passwd": f"mount --bind {passwd} /etc/passwd",
+        "a group in /etc/group": f"mount --bind {group} /etc/group",
+        "a group behind nsswitch.conf's compat": f"mount --bind {group} /etc/group\n"
+                                                 f"mount --bind {nsswitch} /etc/nsswitch.conf",
+        "a record of systemd's user database": "mount -t tmpfs tmpfs /usr/local/lib\n"
+                                               "mkdir /usr/local/lib/userdb\n"
+                                               f"echo '{record}' > /usr/local/lib/userdb/{last}.user",
+    }
+    for case, setup in cases.items():
+        other = picked_base(berth, pristine_tree, name, setup)
+        assert other != base and other % BLOCK == 0, case
+    # Nothing of the kind: the same range as before.
+    assert picked_base(berth, pristine_tree, name, f"mount --bind {nsswitch} /etc/nsswitch.conf") == base
 
 
 def test_explicit_range_and_identity(pristine_tree, run_berth):

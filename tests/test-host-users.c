@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The host's user database: when berth reads /etc/passwd and /etc/group itself, and what it finds
+ * in them. */
+#include <stdio.h>
+
+#include "host-users.h"
+#include "tests.h"
+
+static int test_nsswitch(void) {
+	static const char debian[] =
+		"# /etc/nsswitch.conf\n"
+		"passwd:         files systemd\n"
+		"group:          files systemd\n"
+		"shadow:         files\n"
+		"hosts:          files dns\n";
+	static const char files_only[] = "passwd: files\ngroup:\tfiles # local only\n";
+	static const char ldap[] = "passwd: files ldap\ngroup: files ldap\n";
+	static const char action[] = "passwd: files [NOTFOUND=return] systemd\ngroup: files\n";
+	static const char twice[] = "passwd: files\npasswd: sss\ngroup: files\n";
+	static const char compat[] = "passwd: compat\ngroup: compat\n";
+	static const char empty[] = "passwd:\ngroup: files\n";
+	static const char commented[] = "#passwd: files\ngroup: files\n";
+	static const char upper[] = "Passwd: files systemd\n";
+	static const char lookalike[] = "passwdx: files\n";
+
+	ASSERT_TRUE(nsswitch_lists_only_files_and_systemd(debian, "passwd"));
+	ASSERT_TRUE(nsswitch_lists_only_files_and_systemd(debian, "group"));
+	ASSERT_TRUE(nsswitch_lists_only_files_and_systemd(files_only, "passwd"));
+	ASSERT_TRUE(nsswitch_lists_only_files_and_systemd(files_only, "group"));
+	ASSERT_TRUE(nsswitch_lists_only_files_and_systemd(upper, "passwd"));
+	/* Another source, an action, a second line or none: NSS answers. */
+	ASSERT_FALSE(nsswitch_lists_only_files_and_systemd(ldap, "passwd"));
+	ASSERT_FALSE(nsswitch_lists_only_files_and_systemd(action, "passwd"));
+	ASSERT_FALSE(nsswitch_lists_only_files_and_systemd(twice, "passwd"));
+	ASSERT_FALSE(nsswitch_lists_only_files_and_systemd(compat, "group"));
+	ASSERT_FALSE(nsswitch_lists_only_files_and_systemd(empty, "passwd"));
+	ASSERT_FALSE(nsswitch_lists_only_files_and_systemd(commented, "passwd"));
+	ASSERT_FALSE(nsswitch_lists_only_files_and_systemd(lookalike, "passwd"));
+	ASSERT_FALSE(nsswitch_lists_only_files_and_systemd("", "group"));
+	return 0;
+}
+
+static int includes(const char *text, bool group, uid_t a, uid_t b) {
+	FILE *f = fmemopen((void *) text, strlen(text), "r");
+	int r;
+
+	if (!f)
+		return -errno;
+	r = id_file_includes(f, group, (const uid_t[]) { a, b }, 2);
+	fclose(f);
+	return r;
+}
+
+static int test_files(void) {
+	static const char passwd[] =
+		"root:x:0:0:root:/root:/bin/bash\n"
+		"this line is not an entry\n"
+		"\n"
+		"far:x:589824:589824::/nonexistent:/usr/sbin/nologin\n";
+	static const char group[] =
+		"root:x:0:\n"
+		"top:x:655358:alice,bob\n";
+
+	ASSERT_EQ_INT(includes(passwd, false, 589824, 655358), 1);
+	ASSERT_EQ_INT(includes(passwd, false, 524288, 589822), 0);
+	ASSERT_EQ_INT(includes(group, true, 589824, 655358), 1);
+	ASSERT_EQ_INT(includes(group, true, 524288, 589822), 0);
+	/* A group's members' names are no IDs. */
+	ASSERT_EQ_INT(includes("staff:x:50:1000,2000\n", true, 1000, 2000), 0);
+	ASSERT_EQ_INT(includes("", false, 0, 0), 0);
+	return 0;
+}
+
+TESTS_MAIN(TEST_ENTRY(nsswitch), TEST_ENTRY(files))
