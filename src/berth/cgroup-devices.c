@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 
 #include "cgroup-devices.h"
 #include "cgroup-resources.h"
+#include "fd-util.h"
 #include "fileio.h"
 #include "log.h"
 #include "nspawn-file.h"
@@ -107,6 +109,7 @@ static DeviceRule *rules_make(const BoundDevices *bound, size_t *ret_n) {
 
 static int apply_v1(const char *machine, pid_t pid, const DeviceRule *rules, size_t n_rules) {
 	_cleanup_free_ char *dir = NULL, *deny = NULL, *allow = NULL;
+	_cleanup_close_ int allow_fd = -EBADF;
 	/* The rules first, then the container: it runs meanwhile, and denying all before allowing
 	 * each would leave it moments with nothing allowed. */
 	int r = cgroup_v1_join("devices", machine, 0, &dir);
@@ -118,16 +121,21 @@ static int apply_v1(const char *machine, pid_t pid, const DeviceRule *rules, siz
 	r = write_string_file(deny, "a");
 	if (r < 0)
 		return log_error_errno(r, "Failed to deny device access in '%s': %m", dir);
+	allow_fd = open(allow, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	if (allow_fd < 0)
+		return log_error_errno(errno, "Failed to open '%s': %m", allow);
+	/* One rule per write: the kernel takes each write as one rule. */
 	for (size_t i = 0; i < n_rules; i++) {
 		char rule[64], minor[16];
+		int n;
 		if (rules[i].minor < 0)
 			strcpy(minor, "*");
 		else
 			snprintf(minor, sizeof minor, "%d", rules[i].minor);
-		snprintf(rule, sizeof rule, "%c %u:%s %s", rules[i].type, rules[i].major, minor, rules[i].access);
-		r = write_string_file(allow, rule);
-		if (r < 0)
-			return log_error_errno(r, "Failed to allow device '%s' in '%s': %m", rule, dir);
+		n = snprintf(rule, sizeof rule, "%c %u:%s %s", rules[i].type, rules[i].major, minor, rules[i].access);
+		if (write(allow_fd, rule, (size_t) n) != n)
+			return log_error_errno(errno > 0 ? errno : EIO, "Failed to allow device '%s' in '%s': %m", rule,
+					       dir);
 	}
 	return cgroup_v1_join("devices", machine, pid, NULL);
 }
