@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -71,42 +72,55 @@ bool nsswitch_lists_only_files_and_systemd(const char *conf, const char *databas
 	return lines == 1 && plain;
 }
 
-int id_file_includes(FILE *f, bool group, const uid_t *ids, size_t n) {
-	char buffer[16384];
+/* The ID of an entry line (NAME:PASSWORD:ID:...), in *ret; false for a line of another form. */
+static bool entry_id(const char *line, const char *end, uid_t *ret) {
+	uint64_t id = 0;
+	const char *p = line;
 
-	for (;;) {
-		struct passwd pw, *pwp;
-		struct group gr, *grp;
-		unsigned id;
-		int r;
-
-		if (group) {
-			r = fgetgrent_r(f, &gr, buffer, sizeof buffer, &grp);
-			id = r == 0 ? grp->gr_gid : 0;
-		} else {
-			r = fgetpwent_r(f, &pw, buffer, sizeof buffer, &pwp);
-			id = r == 0 ? pwp->pw_uid : 0;
-		}
-		if (r == ENOENT)
-			return 0;
-		if (r != 0)
-			return -r;
-		for (size_t i = 0; i < n; i++)
-			if (ids[i] == id)
-				return 1;
+	for (unsigned colons = 0; colons < 2; p++) {
+		if (p == end)
+			return false;
+		colons += *p == ':';
 	}
+	if (p == end || *p == ':')
+		return false;
+	for (; p < end && *p != ':'; p++) {
+		if (*p < '0' || *p > '9' || (id = id * 10 + (uint64_t) (*p - '0')) > UINT32_MAX)
+			return false;
+	}
+	*ret = (uid_t) id;
+	return p < end;
 }
 
-static int file_includes(const char *path, bool group, const uid_t *ids, size_t n) {
-	FILE *f = fopen(path, "re");
-	int r;
+int id_file_includes(const char *text, const uid_t *ids, size_t n) {
+	bool found = false;
+
+	for (const char *line = text; *line;) {
+		const char *end = strchrnul(line, '\n'), *p = line;
+		uid_t id;
+
+		while (p < end && (is_blank(*p) || *p == '\r' || *p == '\v' || *p == '\f'))
+			p++;
+		/* What glibc's files source skips. */
+		if (p < end && *p != '#') {
+			if (!entry_id(line, end, &id))
+				return -EBADMSG;
+			for (size_t i = 0; i < n; i++)
+				found |= ids[i] == id;
+		}
+		line = *end ? end + 1 : end;
+	}
+	return found;
+}
+
+static int file_includes(const char *path, const uid_t *ids, size_t n) {
+	_cleanup_free_ char *text = NULL;
+	int r = read_full_file(path, &text, NULL);
 
 	/* NSS's files source finds nothing in a missing file, and asks the next source. */
-	if (!f)
-		return errno == ENOENT ? 0 : -errno;
-	r = id_file_includes(f, group, ids, n);
-	fclose(f);
-	return r;
+	if (r < 0)
+		return r == -ENOENT ? 0 : r;
+	return id_file_includes(text, ids, n);
 }
 
 /* 1 or 0 when the files hold the whole answer, else a negative errno. */
@@ -121,9 +135,9 @@ static int answer_from_files(const uid_t *ids, size_t n) {
 	for (size_t i = 0; i < ELEMENTSOF(userdb_sources); i++)
 		if (access(userdb_sources[i], F_OK) == 0 || errno != ENOENT)
 			return -EOPNOTSUPP;
-	r = file_includes("/etc/passwd", false, ids, n);
+	r = file_includes("/etc/passwd", ids, n);
 	if (r == 0)
-		r = file_includes("/etc/group", true, ids, n);
+		r = file_includes("/etc/group", ids, n);
 	return r;
 }
 
