@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <dirent.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,22 +68,29 @@ int cgroup_v1_join(const char *controller, const char *machine, pid_t pid, char 
 }
 
 int cgroup_v1_remove(const char *machine) {
-	DIR *d = opendir(V1_ROOT);
+	_cleanup_free_ char *scope = NULL;
+	DIR *d;
 	struct dirent *de;
-	int r = 0;
+	int r = unit_name_from_machine(machine, "machine-", ".scope", &scope);
 
+	if (r < 0)
+		return r;
+	d = opendir(V1_ROOT);
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
 	while ((de = readdir(d))) {
-		_cleanup_free_ char *top = NULL, *path = NULL;
+		char top[PATH_MAX], path[PATH_MAX];
 		int k;
-		/* Mount points are directories; joined hierarchies ("cpu,cpuacct") also appear as links. */
-		if (de->d_type != DT_DIR || de->d_name[0] == '.' || asprintf(&top, V1_ROOT "/%s", de->d_name) < 0 ||
-		    !is_v1_hierarchy(top))
+		/* Mount points are directories; joined hierarchies ("cpu,cpuacct") also appear as links.
+		 * Most hold nothing of the machine's: looked at first, the cheaper question. */
+		if (de->d_type != DT_DIR || de->d_name[0] == '.' ||
+		    (size_t) snprintf(top, sizeof top, V1_ROOT "/%s", de->d_name) >= sizeof top ||
+		    (size_t) snprintf(path, sizeof path, "%s/machine.slice/%s", top, scope) >= sizeof path)
 			continue;
-		if (v1_path(de->d_name, machine, false, &path) < 0)
-			continue;
-		k = cgroup_kill_and_remove(path, 0, true);
+		if (access(path, F_OK) < 0)
+			k = errno == ENOENT ? 0 : -errno;
+		else
+			k = is_v1_hierarchy(top) ? cgroup_kill_and_remove(path, 0, true) : 0;
 		if (k < 0 && r >= 0)
 			r = k;
 	}
