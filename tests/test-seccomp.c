@@ -613,6 +613,41 @@ static int test_program_build(void) {
 	return 0;
 }
 
+static bool same_programs(const SeccompFilter *a, const SeccompFilter *b) {
+	if (a->n_programs != b->n_programs)
+		return false;
+	for (size_t i = 0; i < a->n_programs; i++)
+		if (a->programs[i].n_insns != b->programs[i].n_insns ||
+		    memcmp(a->programs[i].insns, b->programs[i].insns, a->programs[i].n_insns * sizeof(struct sock_filter)))
+			return false;
+	return true;
+}
+
+/* A cache that holds the program of one policy, found by its inputs, gives another policy its own
+ * program: the one a fresh cache compiles. */
+static int test_filter_by_inputs(const SeccompPolicy *cached, const char *dir) {
+	char *deny[] = { (char *) "@sync", NULL };
+	SeccompPolicy other = { .capabilities = cached->capabilities, .deny = deny };
+	SeccompFilter mine = {}, again = {}, fresh = {}, theirs = {};
+	_cleanup_tmpdir_ char *tmp = tests_mkdtemp();
+	_cleanup_free_ char *fresh_dir = NULL;
+	bool ok;
+
+	ASSERT_NOT_NULL(tmp);
+	ASSERT_TRUE(asprintf(&fresh_dir, "%s/fresh", tmp) > 0);
+	ASSERT_OK(seccomp_filter_prepare(&other, dir, &mine));
+	ASSERT_OK(seccomp_filter_prepare(&other, dir, &again));
+	ASSERT_OK(seccomp_filter_prepare(&other, fresh_dir, &fresh));
+	ASSERT_OK(seccomp_filter_prepare(cached, dir, &theirs));
+	ok = same_programs(&mine, &fresh) && same_programs(&again, &fresh) && !same_programs(&theirs, &fresh);
+	seccomp_filter_done(&mine);
+	seccomp_filter_done(&again);
+	seccomp_filter_done(&fresh);
+	seccomp_filter_done(&theirs);
+	ASSERT_TRUE(ok);
+	return 0;
+}
+
 static int test_filter(void) {
 	SeccompPolicy policy = { .capabilities = caps_default_bounding_set(false) };
 	SeccompFilter first = {}, second = {};
@@ -634,7 +669,7 @@ static int test_filter(void) {
 	seccomp_filter_done(&second);
 	if (r < 0)
 		TEST_FAIL("The filter is not as expected (see above)");
-	return 0;
+	return test_filter_by_inputs(&policy, dir);
 }
 
 TESTS_MAIN(TEST_ENTRY(sha256), TEST_ENTRY(groups), TEST_ENTRY(policy), TEST_ENTRY(spec),

@@ -482,6 +482,35 @@ static int render_spec(size_t program, const NameSet *allowed, const char *libra
 	return 0;
 }
 
+/* What a program is made from, as the command line gave it: the same build of berth, libseccomp and
+ * platform make the same program of the same policy, so these inputs name it as well as the
+ * specification does, without the specification's work (expanding the groups, sorting the
+ * names). */
+static int render_inputs(size_t program, const SeccompPolicy *policy, const char *library, char **ret) {
+	_cleanup_free_ char *buf = NULL;
+	size_t size = 0;
+	FILE *f;
+
+	if (program >= _PROGRAM_MAX)
+		return -EINVAL;
+	f = open_memstream(&buf, &size);
+	if (!f)
+		return -ENOMEM;
+	fprintf(f, "berth system call filter inputs, format %d\nberth %s\n", SPEC_FORMAT, PROJECT_VERSION);
+	(void) dl_iterate_phdr(find_build_id, f);
+	print_platform(f, library);
+	fprintf(f, "program %zu of %d\ncapabilities %#llx\n", program + 1, _PROGRAM_MAX,
+		(unsigned long long) policy->capabilities);
+	STRV_FOREACH(p, policy->allow)
+		fprintf(f, "allow %s\n", *p);
+	STRV_FOREACH(p, policy->deny)
+		fprintf(f, "deny %s\n", *p);
+	if (fclose(f) != 0)
+		return -ENOMEM;
+	*ret = TAKE_PTR(buf);
+	return 0;
+}
+
 int seccomp_filter_spec(const SeccompPolicy *policy, const char *library, size_t program, char **ret) {
 	NameSet allowed = {};
 	int r;
@@ -504,6 +533,7 @@ void seccomp_filter_done(SeccompFilter *f) {
 
 /* What the programs are made from, and where they are kept. */
 typedef struct FilterBuild {
+	const SeccompPolicy *policy;
 	const NameSet *allowed;
 	const char *cache_dir;
 	int cache_fd;  /* < 0: no cache */
@@ -520,16 +550,73 @@ static int program_name(const FilterBuild *b, size_t program, char ret[SECCOMP_C
 	return 0;
 }
 
+static int inputs_name(const FilterBuild *b, size_t program, char ret[SECCOMP_CACHE_NAME_SIZE]) {
+	_cleanup_free_ char *inputs = NULL;
+	int r = render_inputs(program, b->policy, b->library, &inputs);
+
+	if (r < 0)
+		return r;
+	seccomp_cache_name(inputs, ret);
+	return 0;
+}
+
+/* The library the cache's programs were compiled with, when it is still there. */
+static bool cached_library(FilterBuild *b) {
+	_cleanup_free_ char *path = NULL;
+
+	if (b->library)
+		return true;
+	return b->cache_fd >= 0 && seccomp_cache_read_library(b->cache_fd, geteuid(), &path) >= 0 &&
+	       seccomp_cache_library_id(path, &b->library) >= 0;
+}
+
+/* Every program from the cache by the name of its inputs, which an earlier start linked to it. */
+static bool take_cached_by_inputs(FilterBuild *b, SeccompFilter *ret) {
+	SeccompFilter f = {};
+
+	if (!cached_library(b))
+		return false;
+	for (; f.n_programs < _PROGRAM_MAX; f.n_programs++) {
+		SeccompProgram *p = &f.programs[f.n_programs];
+		char name[SECCOMP_CACHE_NAME_SIZE];
+		if (inputs_name(b, f.n_programs, name) < 0 ||
+		    seccomp_cache_read(b->cache_fd, name, geteuid(), &p->insns, &p->n_insns) < 0) {
+			seccomp_filter_done(&f);
+			return false;
+		}
+		log_debug("Using the system call filter cached in '%s/%s'", b->cache_dir, name);
+	}
+	*ret = f;
+	return true;
+}
+
+/* Links each program's entry to the name of its inputs, for the next start, in place of what that
+ * name held (a program found wanting, which the entry replaced). Hard links: one file, found
+ * either way. */
+static void link_inputs(const FilterBuild *b, size_t n_programs) {
+	for (size_t i = 0; b->cache_fd >= 0 && i < n_programs; i++) {
+		char name[SECCOMP_CACHE_NAME_SIZE], link[SECCOMP_CACHE_NAME_SIZE], tmp[SECCOMP_CACHE_NAME_SIZE + 32];
+		if (program_name(b, i, name) < 0 || inputs_name(b, i, link) < 0)
+			return;
+		snprintf(tmp, sizeof tmp, ".#%s.%d", link, (int) getpid());
+		if (linkat(b->cache_fd, name, b->cache_fd, tmp, 0) < 0 ||
+		    renameat(b->cache_fd, tmp, b->cache_fd, link) < 0)
+			log_debug_errno(errno, "Failed to link '%s/%s' as '%s', ignoring: %m", b->cache_dir, name, link);
+		else
+			log_debug("Linked the system call filter '%s/%s' as '%s'", b->cache_dir, name, link);
+		/* Left when both names were the same file already. */
+		(void) unlinkat(b->cache_fd, tmp, 0);
+	}
+}
+
 /* Every program from the cache, when it holds them all compiled by the libseccomp its record names:
  * then libseccomp is not even loaded. Quiet: when anything is missing or wrong, the caller starts
  * over with the library loaded, and says what it finds then. */
 static bool take_cached(FilterBuild *b, SeccompFilter *ret) {
 	char names[_PROGRAM_MAX][SECCOMP_CACHE_NAME_SIZE];
-	_cleanup_free_ char *path = NULL;
 	SeccompFilter f = {};
 
-	if (b->cache_fd < 0 || seccomp_cache_read_library(b->cache_fd, geteuid(), &path) < 0 ||
-	    seccomp_cache_library_id(path, &b->library) < 0)
+	if (!cached_library(b))
 		return false;
 	for (; f.n_programs < _PROGRAM_MAX; f.n_programs++) {
 		SeccompProgram *p = &f.programs[f.n_programs];
@@ -628,7 +715,7 @@ int seccomp_policy_warn_unknown(const SeccompPolicy *policy) {
 }
 
 int seccomp_filter_prepare(const SeccompPolicy *policy, const char *cache_dir, SeccompFilter *ret) {
-	FilterBuild b = { .cache_dir = cache_dir ?: SECCOMP_CACHE_DIR, .cache_fd = -EBADF };
+	FilterBuild b = { .policy = policy, .cache_dir = cache_dir ?: SECCOMP_CACHE_DIR, .cache_fd = -EBADF };
 	SeccompFilter f = {};
 	NameSet allowed = {};
 	int r;
@@ -641,22 +728,24 @@ int seccomp_filter_prepare(const SeccompPolicy *policy, const char *cache_dir, S
 		*ret = f;
 		return 0;
 	}
-	r = seccomp_policy_allowed(policy, &allowed.names, &allowed.n);
-	if (r < 0)
-		return r;
-	b.allowed = &allowed;
 	/* berth runs as root: only its own files are trusted. */
 	r = seccomp_cache_open_dir(b.cache_dir, geteuid(), &b.cache_fd);
 	if (r < 0)
 		log_warning_errno(r, "Failed to use '%s' for compiled system call filters, ignoring: %m", b.cache_dir);
 	r = 0;
-	if (!take_cached(&b, &f)) {
-		r = use_loaded_library(&b);
-		while (r >= 0 && f.n_programs < _PROGRAM_MAX) {
-			r = get_program(&b, f.n_programs, &f.programs[f.n_programs]);
-			if (r >= 0)
-				f.n_programs++;
+	if (!take_cached_by_inputs(&b, &f)) {
+		r = seccomp_policy_allowed(policy, &allowed.names, &allowed.n);
+		b.allowed = &allowed;
+		if (r >= 0 && !take_cached(&b, &f)) {
+			r = use_loaded_library(&b);
+			while (r >= 0 && f.n_programs < _PROGRAM_MAX) {
+				r = get_program(&b, f.n_programs, &f.programs[f.n_programs]);
+				if (r >= 0)
+					f.n_programs++;
+			}
 		}
+		if (r >= 0)
+			link_inputs(&b, f.n_programs);
 	}
 	free(allowed.names);
 	free(b.library);

@@ -117,19 +117,27 @@ def file_id(path):
     return st.st_ino, st.st_mtime_ns
 
 
+def linked_paths(stderr):
+    """The names berth linked its cache files to (those of the filter's inputs), in order."""
+    return [Path(CACHE_DIR, name) for _, name in re.findall(r"Linked the system call filter '([^']+)' as '([^']+)'",
+                                                            stderr)]
+
+
 def test_compiled_filter_is_cached(run_berth, probe_tree):
     env = {**os.environ, "BERTH_LOG_LEVEL": "debug"}
 
-    _, r = run_probe(run_berth, probe_tree, verbs=["status"], env=env)
-    paths, _ = cache_paths(r.stderr)
-    assert len(paths) == PROGRAMS and all(p.parent == CACHE_DIR for p in paths), r.stderr
-
-    # Without cache files, berth compiles the filter and stores it.
-    for p in paths:
+    # Without cache files, berth compiles the filter and stores it, and links it under the name of
+    # what it was made from (the policy as given, berth's build, libseccomp), which the next start
+    # looks for first.
+    for p in CACHE_DIR.glob("*.bpf"):
         p.unlink()
     calls, r = run_probe(run_berth, probe_tree, verbs=["status"], env=env)
     assert_filtered(calls)
-    assert cache_paths(r.stderr) == (paths, [True] * PROGRAMS), r.stderr
+    paths, compiled = cache_paths(r.stderr)
+    assert len(paths) == PROGRAMS and all(p.parent == CACHE_DIR for p in paths), r.stderr
+    assert compiled == [True] * PROGRAMS, r.stderr
+    links = linked_paths(r.stderr)
+    assert len(links) == PROGRAMS and all(link.samefile(p) for link, p in zip(links, paths)), r.stderr
     st = CACHE_DIR.stat()
     assert (st.st_uid, stat.S_IMODE(st.st_mode)) == (0, 0o700)
     for p in paths:
@@ -139,13 +147,14 @@ def test_compiled_filter_is_cached(run_berth, probe_tree):
     before = [file_id(p) for p in paths]
     size = paths[0].stat().st_size
 
-    # The next start reads them, untouched.
+    # The next start reads them by that name, untouched.
     calls, r = run_probe(run_berth, probe_tree, verbs=["status"], env=env)
     assert_filtered(calls)
-    assert cache_paths(r.stderr) == (paths, [False] * PROGRAMS), r.stderr
+    assert cache_paths(r.stderr) == (links, [False] * PROGRAMS), r.stderr
     assert [file_id(p) for p in paths] == before
 
-    # A file others may write, one cut short, one of another owner: refused, compiled anew, replaced.
+    # A file others may write, one cut short, one of another owner (under both names: one file):
+    # refused, compiled anew, replaced, and linked again.
     for tamper in (lambda p: p.chmod(0o666), lambda p: os.truncate(p, 12), lambda p: os.chown(p, 65534, 0)):
         tamper(paths[0])
         calls, r = run_probe(run_berth, probe_tree, verbs=["status"], env=env)
@@ -155,7 +164,9 @@ def test_compiled_filter_is_cached(run_berth, probe_tree):
         st = paths[0].stat()
         assert (st.st_uid, stat.S_IMODE(st.st_mode), st.st_size) == (0, 0o600, size)
         assert file_id(paths[0]) != before[0]
+        assert links[0].samefile(paths[0])
         before[0] = file_id(paths[0])
+    assert not list(CACHE_DIR.glob(".#*")), "a temporary link was left behind"
 
 
 def test_boot_under_the_filter(berth, pristine_tree):
