@@ -62,14 +62,16 @@ static const struct {
 	{ "systemd-system-update-generator", without_system_update },
 };
 
-/* Whether the guest's configuration names this generator itself: masked or replaced, its choice. */
-static bool guest_overrides(const char *name) {
-	static const char *const dirs[] = { "/etc/systemd/system-generators", "/usr/local/lib/systemd/system-generators" };
-	char path[128];
+/* The guest's own generator directories that outrank the vendor's: a name there is the guest's
+ * choice (masked or replaced). Most guests have neither, and are asked once. ENOENT: absent;
+ * another error: the directory is there but cannot be read, and every name counts as overridden. */
+static const char *const override_dirs[] = { "/etc/systemd/system-generators", "/usr/local/lib/systemd/system-generators" };
 
-	for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
-		snprintf(path, sizeof path, "%s/%s", dirs[i], name);
-		if (faccessat(AT_FDCWD, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT)
+static bool guest_overrides(const int dir_fds[], const char *name) {
+	for (size_t i = 0; i < ELEMENTSOF(override_dirs); i++) {
+		if (dir_fds[i] == -ENOENT)
+			continue;
+		if (dir_fds[i] < 0 || faccessat(dir_fds[i], name, F_OK, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT)
 			return true;
 	}
 	return false;
@@ -88,10 +90,20 @@ int generators_open_mask_dir(void) {
 }
 
 void generators_mask_idle(int mask_dir_fd, const GuestFacts *facts) {
+	int dir_fds[ELEMENTSOF(override_dirs)];
+
+	for (size_t i = 0; i < ELEMENTSOF(override_dirs); i++) {
+		dir_fds[i] = open(override_dirs[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (dir_fds[i] < 0)
+			dir_fds[i] = -errno;
+	}
 	for (size_t i = 0; i < ELEMENTSOF(generators); i++) {
-		if (!generators[i].idle(facts) || guest_overrides(generators[i].name))
+		if (!generators[i].idle(facts) || guest_overrides(dir_fds, generators[i].name))
 			continue;
 		if (symlinkat("/dev/null", mask_dir_fd, generators[i].name) < 0)
 			log_debug_errno(errno, "Failed to mask the guest's %s, ignoring: %m", generators[i].name);
 	}
+	for (size_t i = 0; i < ELEMENTSOF(override_dirs); i++)
+		if (dir_fds[i] >= 0)
+			close(dir_fds[i]);
 }
