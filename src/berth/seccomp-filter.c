@@ -453,7 +453,10 @@ static int find_build_id(struct dl_phdr_info *info, size_t size, void *userdata)
 	return 1;
 }
 
-static int render_spec(size_t program, const NameSet *allowed, const char *library, char **ret) {
+/* A text naming one program (its cache entry is named after its hash): what it is, berth's
+ * build, libseccomp and the platform, then what body() adds. */
+static int render(size_t program, const char *kind, const char *library, void (*body)(FILE *f, const void *data),
+		  const void *data, char **ret) {
 	_cleanup_free_ char *buf = NULL;
 	size_t size = 0;
 	FILE *f;
@@ -463,10 +466,21 @@ static int render_spec(size_t program, const NameSet *allowed, const char *libra
 	f = open_memstream(&buf, &size);
 	if (!f)
 		return -ENOMEM;
-	fprintf(f, "berth system call filter, format %d\nberth %s\n", SPEC_FORMAT, PROJECT_VERSION);
+	fprintf(f, "berth system call filter%s, format %d\nberth %s\n", kind, SPEC_FORMAT, PROJECT_VERSION);
 	(void) dl_iterate_phdr(find_build_id, f);
 	print_platform(f, library);
 	fprintf(f, "program %zu of %d\n", program + 1, _PROGRAM_MAX);
+	body(f, data);
+	if (fclose(f) != 0)
+		return -ENOMEM;
+	*ret = TAKE_PTR(buf);
+	return 0;
+}
+
+/* The specification: every verdict the program gives. */
+static void spec_body(FILE *f, const void *data) {
+	const NameSet *allowed = data;
+
 	fprintf(f, "default errno %d\nknown errno %d\n", DEFAULT_ERROR, KNOWN_ERROR);
 	for (size_t i = 0; i < allowed->n; i++)
 		fprintf(f, "allow %s\n", allowed->names[i]);
@@ -476,39 +490,28 @@ static int render_spec(size_t program, const NameSet *allowed, const char *libra
 			fprintf(f, " arg%u&0xffffffff==%#x", arg_rules[i].args[j].index, arg_rules[i].args[j].value);
 		fputc('\n', f);
 	}
-	if (fclose(f) != 0)
-		return -ENOMEM;
-	*ret = TAKE_PTR(buf);
-	return 0;
+}
+
+static int render_spec(size_t program, const NameSet *allowed, const char *library, char **ret) {
+	return render(program, "", library, spec_body, allowed, ret);
 }
 
 /* What a program is made from, as the command line gave it: the same build of berth, libseccomp and
  * platform make the same program of the same policy, so these inputs name it as well as the
  * specification does, without the specification's work (expanding the groups, sorting the
  * names). */
-static int render_inputs(size_t program, const SeccompPolicy *policy, const char *library, char **ret) {
-	_cleanup_free_ char *buf = NULL;
-	size_t size = 0;
-	FILE *f;
+static void inputs_body(FILE *f, const void *data) {
+	const SeccompPolicy *policy = data;
 
-	if (program >= _PROGRAM_MAX)
-		return -EINVAL;
-	f = open_memstream(&buf, &size);
-	if (!f)
-		return -ENOMEM;
-	fprintf(f, "berth system call filter inputs, format %d\nberth %s\n", SPEC_FORMAT, PROJECT_VERSION);
-	(void) dl_iterate_phdr(find_build_id, f);
-	print_platform(f, library);
-	fprintf(f, "program %zu of %d\ncapabilities %#llx\n", program + 1, _PROGRAM_MAX,
-		(unsigned long long) policy->capabilities);
+	fprintf(f, "capabilities %#llx\n", (unsigned long long) policy->capabilities);
 	STRV_FOREACH(p, policy->allow)
 		fprintf(f, "allow %s\n", *p);
 	STRV_FOREACH(p, policy->deny)
 		fprintf(f, "deny %s\n", *p);
-	if (fclose(f) != 0)
-		return -ENOMEM;
-	*ret = TAKE_PTR(buf);
-	return 0;
+}
+
+static int render_inputs(size_t program, const SeccompPolicy *policy, const char *library, char **ret) {
+	return render(program, " inputs", library, inputs_body, policy, ret);
 }
 
 int seccomp_filter_spec(const SeccompPolicy *policy, const char *library, size_t program, char **ret) {
