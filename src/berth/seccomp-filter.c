@@ -543,23 +543,16 @@ typedef struct FilterBuild {
 	char *library; /* names libseccomp's file in the specifications (seccomp_cache_library_id()) */
 } FilterBuild;
 
-static int program_name(const FilterBuild *b, size_t program, char ret[SECCOMP_CACHE_NAME_SIZE]) {
-	_cleanup_free_ char *spec = NULL;
-	int r = render_spec(program, b->allowed, b->library, &spec);
+/* A program's cache entry is named after its specification; by_inputs: after what it is made
+ * from, a link to that entry. */
+static int entry_name(const FilterBuild *b, size_t program, bool by_inputs, char ret[SECCOMP_CACHE_NAME_SIZE]) {
+	_cleanup_free_ char *text = NULL;
+	int r = by_inputs ? render_inputs(program, b->policy, b->library, &text)
+			  : render_spec(program, b->allowed, b->library, &text);
 
 	if (r < 0)
 		return r;
-	seccomp_cache_name(spec, ret);
-	return 0;
-}
-
-static int inputs_name(const FilterBuild *b, size_t program, char ret[SECCOMP_CACHE_NAME_SIZE]) {
-	_cleanup_free_ char *inputs = NULL;
-	int r = render_inputs(program, b->policy, b->library, &inputs);
-
-	if (r < 0)
-		return r;
-	seccomp_cache_name(inputs, ret);
+	seccomp_cache_name(text, ret);
 	return 0;
 }
 
@@ -573,33 +566,13 @@ static bool cached_library(FilterBuild *b) {
 	       seccomp_cache_library_id(path, &b->library) >= 0;
 }
 
-/* Every program from the cache by the name of its inputs, which an earlier start linked to it. */
-static bool take_cached_by_inputs(FilterBuild *b, SeccompFilter *ret) {
-	SeccompFilter f = {};
-
-	if (!cached_library(b))
-		return false;
-	for (; f.n_programs < _PROGRAM_MAX; f.n_programs++) {
-		SeccompProgram *p = &f.programs[f.n_programs];
-		char name[SECCOMP_CACHE_NAME_SIZE];
-		if (inputs_name(b, f.n_programs, name) < 0 ||
-		    seccomp_cache_read(b->cache_fd, name, geteuid(), &p->insns, &p->n_insns) < 0) {
-			seccomp_filter_done(&f);
-			return false;
-		}
-		log_debug("Using the system call filter cached in '%s/%s'", b->cache_dir, name);
-	}
-	*ret = f;
-	return true;
-}
-
 /* Links each program's entry to the name of its inputs, for the next start, in place of what that
  * name held (a program found wanting, which the entry replaced). Hard links: one file, found
  * either way. */
 static void link_inputs(const FilterBuild *b, size_t n_programs) {
 	for (size_t i = 0; b->cache_fd >= 0 && i < n_programs; i++) {
 		char name[SECCOMP_CACHE_NAME_SIZE], link[SECCOMP_CACHE_NAME_SIZE], tmp[SECCOMP_CACHE_NAME_SIZE + 32];
-		if (program_name(b, i, name) < 0 || inputs_name(b, i, link) < 0)
+		if (entry_name(b, i, false, name) < 0 || entry_name(b, i, true, link) < 0)
 			return;
 		snprintf(tmp, sizeof tmp, ".#%s.%d", link, (int) getpid());
 		if (linkat(b->cache_fd, name, b->cache_fd, tmp, 0) < 0 ||
@@ -613,9 +586,10 @@ static void link_inputs(const FilterBuild *b, size_t n_programs) {
 }
 
 /* Every program from the cache, when it holds them all compiled by the libseccomp its record names:
- * then libseccomp is not even loaded. Quiet: when anything is missing or wrong, the caller starts
- * over with the library loaded, and says what it finds then. */
-static bool take_cached(FilterBuild *b, SeccompFilter *ret) {
+ * then libseccomp is not even loaded. by_inputs: under the names of their inputs, which an earlier
+ * start linked to them (the names of the specifications need the allowed calls expanded). Quiet:
+ * when anything is missing or wrong, the caller goes on, and says what it finds then. */
+static bool take_cached(FilterBuild *b, bool by_inputs, SeccompFilter *ret) {
 	char names[_PROGRAM_MAX][SECCOMP_CACHE_NAME_SIZE];
 	SeccompFilter f = {};
 
@@ -623,7 +597,7 @@ static bool take_cached(FilterBuild *b, SeccompFilter *ret) {
 		return false;
 	for (; f.n_programs < _PROGRAM_MAX; f.n_programs++) {
 		SeccompProgram *p = &f.programs[f.n_programs];
-		if (program_name(b, f.n_programs, names[f.n_programs]) < 0 ||
+		if (entry_name(b, f.n_programs, by_inputs, names[f.n_programs]) < 0 ||
 		    seccomp_cache_read(b->cache_fd, names[f.n_programs], geteuid(), &p->insns, &p->n_insns) < 0) {
 			seccomp_filter_done(&f);
 			return false;
@@ -668,7 +642,7 @@ static int get_program(const FilterBuild *b, size_t program, SeccompProgram *ret
 	char name[SECCOMP_CACHE_NAME_SIZE];
 	int r;
 
-	r = program_name(b, program, name);
+	r = entry_name(b, program, false, name);
 	if (r < 0)
 		return log_error_errno(r, "Failed to describe the system call filter: %m");
 	if (b->cache_fd >= 0) {
@@ -736,10 +710,10 @@ int seccomp_filter_prepare(const SeccompPolicy *policy, const char *cache_dir, S
 	if (r < 0)
 		log_warning_errno(r, "Failed to use '%s' for compiled system call filters, ignoring: %m", b.cache_dir);
 	r = 0;
-	if (!take_cached_by_inputs(&b, &f)) {
+	if (!take_cached(&b, true, &f)) {
 		r = seccomp_policy_allowed(policy, &allowed.names, &allowed.n);
 		b.allowed = &allowed;
-		if (r >= 0 && !take_cached(&b, &f)) {
+		if (r >= 0 && !take_cached(&b, false, &f)) {
 			r = use_loaded_library(&b);
 			while (r >= 0 && f.n_programs < _PROGRAM_MAX) {
 				r = get_program(&b, f.n_programs, &f.programs[f.n_programs]);
