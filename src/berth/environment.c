@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "environment.h"
+#include "id128-util.h"
 #include "strv.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -26,7 +27,7 @@ int environment_build(const EnvironmentContext *c, char ***ret) {
 		return -ENOMEM;
 	r |= strv_env_setf(&env, "PATH", DEFAULT_PATH);
 	r |= strv_env_setf(&env, "container", "berth");
-	r |= strv_env_setf(&env, "container_uuid", SD_ID128_TO_UUID_STRING(c->uuid));
+	r |= strv_env_setf(&env, "container_uuid", ID128_TO_UUID_STRING(c->uuid));
 	r |= strv_env_setf(&env, "TERM", c->term ?: "vt220");
 	if (c->user) {
 		r |= strv_env_setf(&env, "HOME", c->user->home);

@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "id128-util.h"
 #include "journal.h"
 #include "log.h"
 #include "mount-util.h"
@@ -95,7 +96,7 @@ int journal_link_prepare(const Settings *s, sd_id128_t id, JournalLink *ret) {
 	LinkJournal mode = s->link_journal;
 	int r = 0;
 
-	sd_id128_to_string(id, ids);
+	id128_to_string(id, ids);
 	snprintf(j.guest_dir, sizeof j.guest_dir, JOURNAL_DIR "/%s", ids);
 	if (asprintf(&j.host_dir, JOURNAL_DIR "/%s", ids) < 0)
 		return log_error_errno(ENOMEM, "Out of memory");

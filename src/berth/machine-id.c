@@ -8,6 +8,7 @@
 
 #include "chase.h"
 #include "fileio.h"
+#include "id128-util.h"
 #include "log.h"
 #include "machine-id.h"
 #include "mount-util.h"
@@ -31,7 +32,7 @@ static int read_tree_machine_id(const char *tree, sd_id128_t *ret) {
 		return r;
 	text[strcspn(text, "\n")] = 0;
 	/* Empty and "uninitialized" both mean: no id yet. */
-	if (sd_id128_from_string(text, ret) < 0 || sd_id128_is_null(*ret))
+	if (id128_from_string(text, ret) < 0 || sd_id128_is_null(*ret))
 		return -ENOMEDIUM;
 	return 0;
 }
@@ -46,7 +47,7 @@ int machine_id_pick(const char *tree, sd_id128_t fallback, sd_id128_t *ret, bool
 		return 0;
 	}
 	if (sd_id128_is_null(fallback)) {
-		r = sd_id128_randomize(&fallback);
+		r = id128_randomize(&fallback);
 		if (r < 0)
 			return log_error_errno(r, "Failed to generate a machine id: %m");
 	}
@@ -59,7 +60,7 @@ int machine_id_bind_transient(sd_id128_t id) {
 	char text[SD_ID128_STRING_MAX + 1];
 	int r;
 
-	snprintf(text, sizeof text, "%s\n", SD_ID128_TO_STRING(id));
+	snprintf(text, sizeof text, "%s\n", ID128_TO_STRING(id));
 	r = write_file_at(AT_FDCWD, TRANSIENT_ID_PATH, text, strlen(text), 0444);
 	if (r < 0)
 		return log_error_errno(r, "Failed to write %s: %m", TRANSIENT_ID_PATH);

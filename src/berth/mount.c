@@ -11,6 +11,7 @@
 #include "dev.h"
 #include "fd-util.h"
 #include "fileio.h"
+#include "id128-util.h"
 #include "log.h"
 #include "mount-fs.h"
 #include "mount-util.h"
@@ -97,7 +98,7 @@ static int setup_run_host(const ApiVfsContext *c) {
 	r = make_inaccessible_nodes(c->userns);
 	if (r < 0)
 		return r;
-	snprintf(uuid, sizeof uuid, "%s\n", SD_ID128_TO_UUID_STRING(c->uuid));
+	snprintf(uuid, sizeof uuid, "%s\n", ID128_TO_UUID_STRING(c->uuid));
 	if ((r = write_host_file("container-manager", "berth\n")) < 0 ||
 	    (r = write_host_file("container-uuid", uuid)) < 0)
 		return r;
@@ -124,11 +125,11 @@ static int setup_boot_id(void) {
 	static const char tmp[] = "/run/.berth-boot-id";
 	char text[SD_ID128_UUID_STRING_MAX + 1];
 	sd_id128_t id;
-	int r = sd_id128_randomize(&id);
+	int r = id128_randomize(&id);
 
 	if (r < 0)
 		return log_error_errno(r, "Failed to make a boot id: %m");
-	snprintf(text, sizeof text, "%s\n", SD_ID128_TO_UUID_STRING(id));
+	snprintf(text, sizeof text, "%s\n", ID128_TO_UUID_STRING(id));
 	r = write_file_at(AT_FDCWD, tmp, text, strlen(text), 0444);
 	if (r < 0)
 		return log_error_errno(r, "Failed to write '%s': %m", tmp);

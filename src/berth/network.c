@@ -14,6 +14,7 @@
 
 #include <systemd/sd-id128.h>
 
+#include "id128-util.h"
 #include "log.h"
 #include "netlink-util.h"
 #include "network.h"
@@ -79,8 +80,8 @@ static void link_mac(const char *machine, const char *role, size_t index, uint8_
 	char host_id[SD_ID128_STRING_MAX] = "";
 	int n;
 
-	if (sd_id128_get_machine(&host) >= 0)
-		sd_id128_to_string(host, host_id);
+	if (id128_get_machine(&host) >= 0)
+		id128_to_string(host, host_id);
 	n = asprintf(&seed, "berth-link\n%s\n%s\n%zu\n%s", host_id, role, index, machine);
 	if (n < 0) {
 		/* Out of memory: the name alone still makes a stable address. */

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "id128-util.h"
 #include "machine-record.h"
 #include "name-util.h"
 #include "parse-util.h"
@@ -32,7 +33,7 @@ static int record_format(const MachineRecord *rec, char **ret) {
 			 "SUPERVISOR=%d\nSUPERVISOR_START=%" PRIu64 "\n"
 			 "LEADER=%d\nLEADER_START=%" PRIu64 "\nSTART_USEC=%" PRIu64 "\n",
 			 rec->name, rec->root ?: "", rec->cgroup ?: "", rec->unit ?: "",
-			 sd_id128_to_string(rec->id, id), (int) rec->supervisor, rec->supervisor_start,
+			 id128_to_string(rec->id, id), (int) rec->supervisor, rec->supervisor_start,
 			 (int) rec->leader, rec->leader_start, rec->start_usec);
 	return n < 0 ? -ENOMEM : 0;
 }

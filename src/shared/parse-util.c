@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "id128-util.h"
 #include "macro.h"
 #include "parse-util.h"
 
@@ -100,7 +101,7 @@ const char *signal_to_string(int signo, char buf[static 16]) {
 
 int parse_id128(const char *s, sd_id128_t *ret) {
 	sd_id128_t id;
-	if (sd_id128_from_string(s, &id) < 0)
+	if (id128_from_string(s, &id) < 0)
 		return -EINVAL;
 	*ret = id;
 	return 0;
