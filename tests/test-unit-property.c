@@ -7,6 +7,7 @@
 
 #include <systemd/sd-bus.h>
 
+#include "libsystemd-dl.h"
 #include "tests.h"
 #include "unit-property.h"
 
@@ -16,6 +17,8 @@ static sd_bus *bus;
 static int bus_open(void) {
 	int fds[2];
 
+	/* unit-property.c appends through the pointers the launcher sets when it opens libsystemd. */
+	ASSERT_OK(dl_library_open(&dl_libsystemd, NULL, 0));
 	ASSERT_SYS(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds));
 	ASSERT_OK(sd_bus_new(&bus));
 	ASSERT_OK(sd_bus_set_fd(bus, fds[0], fds[0]));

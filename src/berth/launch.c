@@ -13,8 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <systemd/sd-daemon.h>
-
 #include "cgroup.h"
 #include "cgroup-devices.h"
 #include "cgroup-resources.h"
@@ -28,6 +26,7 @@
 #include "journal.h"
 #include "launch.h"
 #include "libraries.h"
+#include "libsystemd-dl.h"
 #include "log.h"
 #include "machine-id.h"
 #include "machine-record.h"
@@ -500,7 +499,7 @@ static int attach_ports(sd_event *e, void *userdata) {
 	int fd = port_forward_fd(&l->ports), r;
 
 	if (fd >= 0) {
-		r = sd_event_add_io(e, NULL, fd, EPOLLIN, on_network_change, &l->ports);
+		r = sym_sd_event_add_io(e, NULL, fd, EPOLLIN, on_network_change, &l->ports);
 		if (r < 0)
 			return log_error_errno(r, "Failed to watch the container's network: %m");
 	}
@@ -658,9 +657,11 @@ static int run(Launch *l, int *ret_exit_code) {
 		}
 		if (!l->settings->quiet)
 			log_info("Container '%s' is rebooting", l->settings->machine);
-		(void) sd_notify(false, "STATUS=Container rebooting");
+		(void) sym_sd_notify(false, "STATUS=Container rebooting");
 	}
-	(void) sd_notify(false, "STOPPING=1\nSTATUS=Container stopped");
+	/* The supervisor opened libsystemd; a berth that failed before had told its manager nothing. */
+	if (dl_library_is_open(&dl_libsystemd))
+		(void) sym_sd_notify(false, "STOPPING=1\nSTATUS=Container stopped");
 	*ret_exit_code = exit.exit_code;
 	return r;
 }

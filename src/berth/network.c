@@ -12,8 +12,6 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#include <systemd/sd-id128.h>
-
 #include "id128-util.h"
 #include "log.h"
 #include "netlink-util.h"

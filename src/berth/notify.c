@@ -6,8 +6,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <systemd/sd-daemon.h>
-
+#include "libsystemd-dl.h"
 #include "log.h"
 #include "notify.h"
 
@@ -45,12 +44,12 @@ static void relay_message(NotifyRelay *r, char *msg) {
 		if (streq(l, "READY=1") && !r->ready_seen) {
 			r->ready_seen = true;
 			if (r->forward_ready)
-				(void) sd_notify(false, "READY=1");
+				(void) sym_sd_notify(false, "READY=1");
 			if (r->on_ready)
 				r->on_ready(r->userdata);
 		} else if (strncmp(l, "STATUS=", 7) == 0)
 			/* Ours says that the container runs; the payload's says how it is doing. */
-			(void) sd_notifyf(false, "STATUS=Container running: %s", l + 7);
+			(void) sym_sd_notifyf(false, "STATUS=Container running: %s", l + 7);
 	}
 }
 
@@ -80,7 +79,7 @@ int notify_relay_new(sd_event *e, int fd, bool forward_ready, void (*on_ready)(v
 	if (!r)
 		return -ENOMEM;
 	*r = (NotifyRelay) { .fd = fd, .forward_ready = forward_ready, .on_ready = on_ready, .userdata = userdata };
-	k = sd_event_add_io(e, &r->source, fd, EPOLLIN, on_notify, r);
+	k = sym_sd_event_add_io(e, &r->source, fd, EPOLLIN, on_notify, r);
 	if (k < 0) {
 		free(r);
 		return k;
@@ -92,7 +91,7 @@ int notify_relay_new(sd_event *e, int fd, bool forward_ready, void (*on_ready)(v
 NotifyRelay *notify_relay_free(NotifyRelay *r) {
 	if (!r)
 		return NULL;
-	sd_event_source_disable_unref(r->source);
+	sym_sd_event_source_disable_unref(r->source);
 	free(r);
 	return NULL;
 }

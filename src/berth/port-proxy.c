@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "fd-util.h"
+#include "libsystemd-dl.h"
 #include "log.h"
 #include "port-proxy.h"
 
@@ -92,7 +93,7 @@ static const char *protocol_name(int protocol) {
 
 static uint64_t now_usec(PortProxy *p) {
 	uint64_t t = 0;
-	(void) sd_event_now(p->event, CLOCK_MONOTONIC, &t);
+	(void) sym_sd_event_now(p->event, CLOCK_MONOTONIC, &t);
 	return t;
 }
 
@@ -205,7 +206,7 @@ static int connect_target(const PortProxy *p, const PortForward *port) {
 
 static void relay_free(Relay *r) {
 	for (int i = 0; i < 2; i++) {
-		sd_event_source_disable_unref(r->source[i]);
+		sym_sd_event_source_disable_unref(r->source[i]);
 		safe_close(r->fd[i]);
 	}
 	LIST_UNLINK(r->proxy->relays, r);
@@ -253,7 +254,7 @@ static void relay_listen(Relay *r) {
 			events |= EPOLLIN;
 		if (r->done[!i] < r->len[!i])
 			events |= EPOLLOUT;
-		(void) sd_event_source_set_io_events(r->source[i], events);
+		(void) sym_sd_event_source_set_io_events(r->source[i], events);
 	}
 }
 
@@ -290,7 +291,7 @@ static int on_relay_io(sd_event_source *s, int fd, uint32_t revents, void *userd
 	relay_listen(r);
 	for (int i = 0; i < 2; i++)
 		if (r->gone[i] && r->eof[i])
-			(void) sd_event_source_set_enabled(r->source[i], SD_EVENT_OFF);
+			(void) sym_sd_event_source_set_enabled(r->source[i], SD_EVENT_OFF);
 	return 0;
 }
 
@@ -306,9 +307,9 @@ static int relay_new(PortProxy *p, int client_fd, int container_fd) {
 	*r = (Relay) { .proxy = p, .fd = { client_fd, container_fd } };
 	LIST_LINK(p->relays, r);
 	/* The client's side waits until the container's is connected. */
-	k = sd_event_add_io(p->event, &r->source[0], client_fd, 0, on_relay_io, r);
+	k = sym_sd_event_add_io(p->event, &r->source[0], client_fd, 0, on_relay_io, r);
 	if (k >= 0)
-		k = sd_event_add_io(p->event, &r->source[1], container_fd, EPOLLOUT, on_relay_io, r);
+		k = sym_sd_event_add_io(p->event, &r->source[1], container_fd, EPOLLOUT, on_relay_io, r);
 	if (k < 0)
 		relay_free(r);
 	return k;
@@ -342,7 +343,7 @@ static int on_tcp_accept(sd_event_source *s, int fd, uint32_t revents, void *use
 /* UDP */
 
 static void udp_session_free(UdpSession *u) {
-	sd_event_source_disable_unref(u->source);
+	sym_sd_event_source_disable_unref(u->source);
 	safe_close(u->fd);
 	LIST_UNLINK(u->listener->sessions, u);
 	free(u);
@@ -384,7 +385,7 @@ static UdpSession *udp_session_get(Listener *l, const struct sockaddr_in6 *clien
 	}
 	*u = (UdpSession) { .listener = l, .client = *client, .fd = fd };
 	LIST_LINK(l->sessions, u);
-	r = sd_event_add_io(l->proxy->event, &u->source, fd, EPOLLIN, on_udp_reply, u);
+	r = sym_sd_event_add_io(l->proxy->event, &u->source, fd, EPOLLIN, on_udp_reply, u);
 	if (r < 0) {
 		udp_session_free(u);
 		return NULL;
@@ -425,8 +426,8 @@ static int on_sweep(sd_event_source *s, uint64_t usec, void *userdata) {
 			if (usec >= u->last_usec + UDP_IDLE_USEC)
 				udp_session_free(u);
 		}
-	(void) sd_event_source_set_time(s, usec + UDP_SWEEP_USEC);
-	return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+	(void) sym_sd_event_source_set_time(s, usec + UDP_SWEEP_USEC);
+	return sym_sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 }
 
 int port_proxy_attach(PortProxy *p, sd_event *e, const NftAddresses *target) {
@@ -435,7 +436,7 @@ int port_proxy_attach(PortProxy *p, sd_event *e, const NftAddresses *target) {
 
 	if (!p)
 		return 0;
-	p->event = sd_event_ref(e);
+	p->event = sym_sd_event_ref(e);
 	p->target = target;
 	for (size_t i = 0; i < p->n_listeners; i++) {
 		Listener *l = &p->listeners[i];
@@ -444,13 +445,13 @@ int port_proxy_attach(PortProxy *p, sd_event *e, const NftAddresses *target) {
 		if (l->fd < 0)
 			continue;
 		udp |= is_udp;
-		r = sd_event_add_io(e, &l->source, l->fd, EPOLLIN, is_udp ? on_udp_datagram : on_tcp_accept, l);
+		r = sym_sd_event_add_io(e, &l->source, l->fd, EPOLLIN, is_udp ? on_udp_datagram : on_tcp_accept, l);
 		if (r < 0)
 			return log_error_errno(r, "Failed to relay port %s:%u from ::1: %m",
 					       protocol_name(l->port.protocol), l->port.host_port);
 	}
 	if (udp) {
-		r = sd_event_add_time(e, &p->sweep, CLOCK_MONOTONIC, now_usec(p) + UDP_SWEEP_USEC, 0, on_sweep, p);
+		r = sym_sd_event_add_time(e, &p->sweep, CLOCK_MONOTONIC, now_usec(p) + UDP_SWEEP_USEC, 0, on_sweep, p);
 		if (r < 0)
 			return log_error_errno(r, "Failed to set up the UDP relay's timer: %m");
 	}
@@ -458,7 +459,8 @@ int port_proxy_attach(PortProxy *p, sd_event *e, const NftAddresses *target) {
 }
 
 void port_proxy_detach(PortProxy *p) {
-	if (!p)
+	/* Never attached: nothing is on a loop, and libsystemd may not even be open. */
+	if (!p || !p->event)
 		return;
 	while (p->relays)
 		relay_free(p->relays);
@@ -466,10 +468,10 @@ void port_proxy_detach(PortProxy *p) {
 		Listener *l = &p->listeners[i];
 		while (l->sessions)
 			udp_session_free(l->sessions);
-		l->source = sd_event_source_disable_unref(l->source);
+		l->source = sym_sd_event_source_disable_unref(l->source);
 	}
-	p->sweep = sd_event_source_disable_unref(p->sweep);
-	p->event = sd_event_unref(p->event);
+	p->sweep = sym_sd_event_source_disable_unref(p->sweep);
+	p->event = sym_sd_event_unref(p->event);
 	p->target = NULL;
 }
 

@@ -4,15 +4,15 @@
 #include <sys/epoll.h>
 #include <sys/wait.h>
 
-#include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 
+#include "libraries.h"
+#include "libsystemd-dl.h"
 #include "log.h"
 #include "notify.h"
 #include "parse-util.h"
 #include "process-util.h"
 #include "supervisor.h"
-
 
 typedef struct Supervisor {
 	const SupervisorConfig *config;
@@ -42,7 +42,7 @@ static int on_child_exit(sd_event_source *s, const siginfo_t *si, void *userdata
 		sv->exit = (ContainerExit) { .reboot = true };
 	else if (sv->config->boot && killed && si->si_status == SIGINT)
 		sv->exit = (ContainerExit) { .exit_code = 0 };
-	return sd_event_exit(sv->event, 0);
+	return sym_sd_event_exit(sv->event, 0);
 }
 
 /* SIGTERM/SIGINT: ask the container to stop with the kill signal; a second request kills it. */
@@ -54,7 +54,7 @@ static int on_stop_signal(sd_event_source *s, const struct signalfd_siginfo *si,
 	if (!sv->config->quiet && sig != SIGKILL)
 		log_info("Stopping container '%s' with SIG%s; send it again to kill it at once",
 			 sv->config->machine, signal_to_string(sig, name));
-	(void) sd_notify(false, "STOPPING=1");
+	(void) sym_sd_notify(false, "STOPPING=1");
 	(void) pidfd_send(sv->config->pidfd, sig);
 	return 0;
 }
@@ -70,11 +70,11 @@ static int add_sources(Supervisor *sv) {
 	static const int stop_signals[] = { SIGTERM, SIGINT, SIGHUP };
 	int r;
 
-	r = sd_event_add_child_pidfd(sv->event, NULL, sv->config->pidfd, WEXITED, on_child_exit, sv);
+	r = sym_sd_event_add_child_pidfd(sv->event, NULL, sv->config->pidfd, WEXITED, on_child_exit, sv);
 	if (r < 0)
 		return log_error_errno(r, "Failed to watch the container's PID 1: %m");
 	for (size_t i = 0; i < sizeof stop_signals / sizeof stop_signals[0]; i++) {
-		r = sd_event_add_signal(sv->event, NULL, stop_signals[i], on_stop_signal, sv);
+		r = sym_sd_event_add_signal(sv->event, NULL, stop_signals[i], on_stop_signal, sv);
 		if (r < 0)
 			return log_error_errno(r, "Failed to watch signals: %m");
 	}
@@ -84,13 +84,17 @@ static int add_sources(Supervisor *sv) {
 }
 
 int supervisor_run(const SupervisorConfig *c, ContainerExit *ret) {
-	_cleanup_(sd_event_unrefp) sd_event *e = NULL;
+	_cleanup_(sym_sd_event_unrefp) sd_event *e = NULL;
 	_cleanup_(console_freep) Console *console = NULL;
 	_cleanup_(notify_relay_freep) NotifyRelay *relay = NULL;
 	Supervisor sv = { .config = c };
 	int r;
 
-	r = sd_event_new(&e);
+	/* Opened now that the payload runs: its start never waits for the dynamic loader. */
+	r = library_open(&dl_libsystemd, "the supervisor");
+	if (r < 0)
+		return r;
+	r = sym_sd_event_new(&e);
 	if (r < 0)
 		return log_error_errno(r, "Failed to create the event loop: %m");
 	sv.event = e;
@@ -109,13 +113,13 @@ int supervisor_run(const SupervisorConfig *c, ContainerExit *ret) {
 			return log_error_errno(r, "Failed to watch the container's notifications: %m");
 	}
 	/* A service manager that set WATCHDOG_USEC gets berth's pings from the loop. */
-	r = sd_event_set_watchdog(e, true);
+	r = sym_sd_event_set_watchdog(e, true);
 	if (r < 0)
 		log_warning_errno(r, "Failed to set up the service manager's watchdog, ignoring: %m");
 	/* Without --notify-ready=yes, berth is ready as soon as the container runs. */
-	(void) sd_notify(false, c->notify_ready ? "STATUS=Container running" : "READY=1\nSTATUS=Container running");
+	(void) sym_sd_notify(false, c->notify_ready ? "STATUS=Container running" : "READY=1\nSTATUS=Container running");
 
-	r = sd_event_loop(e);
+	r = sym_sd_event_loop(e);
 	if (r < 0)
 		return log_error_errno(r, "Event loop failed: %m");
 	if (console)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "libsystemd-dl.h"
 #include "macro.h"
 #include "parse-util.h"
 #include "unit-property.h"
@@ -108,23 +109,23 @@ static int append_value(sd_bus_message *m, const char *name, PropertyType type, 
 	switch (type) {
 	case PROPERTY_BOOLEAN:
 		r = parse_boolean(value);
-		return r < 0 ? r : m ? sd_bus_message_append(m, "(sv)", name, "b", r) : 0;
+		return r < 0 ? r : m ? sym_sd_bus_message_append(m, "(sv)", name, "b", r) : 0;
 	case PROPERTY_STRING:
-		return isempty(value) ? -EINVAL : m ? sd_bus_message_append(m, "(sv)", name, "s", value) : 0;
+		return isempty(value) ? -EINVAL : m ? sym_sd_bus_message_append(m, "(sv)", name, "s", value) : 0;
 	case PROPERTY_WEIGHT:
 		r = parse_u64(value, &u);
 		if (r < 0 || u < 1 || u > 10000)
 			return -EINVAL;
-		return m ? sd_bus_message_append(m, "(sv)", name, "t", u) : 0;
+		return m ? sym_sd_bus_message_append(m, "(sv)", name, "t", u) : 0;
 	case PROPERTY_BYTES:
 		r = parse_bytes(value, &u);
-		return r < 0 ? r : m ? sd_bus_message_append(m, "(sv)", name, "t", u) : 0;
+		return r < 0 ? r : m ? sym_sd_bus_message_append(m, "(sv)", name, "t", u) : 0;
 	case PROPERTY_COUNT:
 		if (streq(value, "infinity"))
 			u = UINT64_MAX;
 		else if ((r = parse_u64(value, &u)) < 0)
 			return r;
-		return m ? sd_bus_message_append(m, "(sv)", name, "t", u) : 0;
+		return m ? sym_sd_bus_message_append(m, "(sv)", name, "t", u) : 0;
 	case PROPERTY_PERCENT: {
 		_cleanup_free_ char *digits = NULL;
 		size_t n = strlen(value);
@@ -134,7 +135,7 @@ static int append_value(sd_bus_message *m, const char *name, PropertyType type, 
 		if (r < 0 || u == 0 || u > UINT64_MAX / 10000)
 			return -EINVAL;
 		/* N% of one CPU is N/100 of each second. */
-		return m ? sd_bus_message_append(m, "(sv)", name, "t", u * 10000) : 0;
+		return m ? sym_sd_bus_message_append(m, "(sv)", name, "t", u * 10000) : 0;
 	}
 	case PROPERTY_DEVICE: {
 		_cleanup_free_ char *path = NULL;
@@ -145,7 +146,7 @@ static int append_value(sd_bus_message *m, const char *name, PropertyType type, 
 			return -ENOMEM;
 		if (isempty(path) || isempty(mode) || strspn(mode, "rwm") != strlen(mode))
 			return -EINVAL;
-		return m ? sd_bus_message_append(m, "(sv)", name, "a(ss)", 1, path, mode) : 0;
+		return m ? sym_sd_bus_message_append(m, "(sv)", name, "a(ss)", 1, path, mode) : 0;
 	}
 	}
 	return -EINVAL;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "console.h"
+#include "libsystemd-dl.h"
 #include "log.h"
 
 #define CONSOLE_BUFFER_SIZE (64U * 1024U)
@@ -146,12 +147,12 @@ static void endpoint_want(Endpoint *ep, uint32_t events) {
 		return;
 	/* Turned off rather than asked for no events: epoll reports EPOLLHUP and EPOLLERR even then. */
 	if (events == 0) {
-		(void) sd_event_source_set_enabled(ep->source, SD_EVENT_OFF);
+		(void) sym_sd_event_source_set_enabled(ep->source, SD_EVENT_OFF);
 		return;
 	}
 	if (!ep->unpollable)
-		(void) sd_event_source_set_io_events(ep->source, events);
-	(void) sd_event_source_set_enabled(ep->source, SD_EVENT_ON);
+		(void) sym_sd_event_source_set_io_events(ep->source, events);
+	(void) sym_sd_event_source_set_enabled(ep->source, SD_EVENT_ON);
 }
 
 /* Recomputes what each side waits for, after anything moved. */
@@ -171,7 +172,7 @@ static void console_update(Console *c) {
 
 static void endpoint_stop(Endpoint *ep) {
 	ep->done = true;
-	ep->source = sd_event_source_disable_unref(ep->source);
+	ep->source = sym_sd_event_source_disable_unref(ep->source);
 }
 
 static void output_stop(Console *c, int error) {
@@ -198,14 +199,14 @@ static void master_enter_hup(Console *c) {
 		return;
 	}
 	c->master_hup = true;
-	r = sd_event_now(c->event, CLOCK_MONOTONIC, &now);
+	r = sym_sd_event_now(c->event, CLOCK_MONOTONIC, &now);
 	if (r >= 0 && !c->hup_timer)
-		r = sd_event_add_time(c->event, &c->hup_timer, CLOCK_MONOTONIC, now + c->hup_retry_usec, 0,
-				      on_hup_retry, c);
+		r = sym_sd_event_add_time(c->event, &c->hup_timer, CLOCK_MONOTONIC, now + c->hup_retry_usec, 0,
+					  on_hup_retry, c);
 	else if (r >= 0)
-		r = sd_event_source_set_time(c->hup_timer, now + c->hup_retry_usec);
+		r = sym_sd_event_source_set_time(c->hup_timer, now + c->hup_retry_usec);
 	if (r >= 0)
-		r = sd_event_source_set_enabled(c->hup_timer, SD_EVENT_ONESHOT);
+		r = sym_sd_event_source_set_enabled(c->hup_timer, SD_EVENT_ONESHOT);
 	if (r < 0) {
 		/* Without the timer the console would stay deaf: better keep polling the hangup. */
 		log_warning_errno(r, "Failed to arm the console retry timer: %m");
@@ -289,7 +290,7 @@ static int on_master(_unused_ sd_event_source *s, _unused_ int fd, uint32_t reve
 static void scan_escape(Console *c, const uint8_t *p, size_t n) {
 	uint64_t now = 0;
 
-	(void) sd_event_now(c->event, CLOCK_MONOTONIC, &now);
+	(void) sym_sd_event_now(c->event, CLOCK_MONOTONIC, &now);
 	for (size_t i = 0; i < n; i++) {
 		if (p[i] != ESCAPE_BYTE) {
 			c->escape_count = 0;
@@ -422,7 +423,7 @@ static int endpoint_open_stdio(Endpoint *ep, int fd, int access_mode) {
 }
 
 static void endpoint_close(Endpoint *ep) {
-	ep->source = sd_event_source_disable_unref(ep->source);
+	ep->source = sym_sd_event_source_disable_unref(ep->source);
 	if (ep->restore_flags >= 0)
 		(void) fcntl(ep->fd, F_SETFL, ep->restore_flags);
 	ep->restore_flags = -1;
@@ -434,11 +435,11 @@ static int console_add_endpoint(Console *c, Endpoint *ep, uint32_t events,
 				sd_event_io_handler_t on_io, sd_event_handler_t on_defer) {
 	int r;
 
-	r = sd_event_add_io(c->event, &ep->source, ep->fd, events, on_io, c);
+	r = sym_sd_event_add_io(c->event, &ep->source, ep->fd, events, on_io, c);
 	if (r == -EPERM) {
 		/* epoll takes no regular files and no /dev/null: they are always ready. */
 		ep->unpollable = true;
-		r = sd_event_add_defer(c->event, &ep->source, on_defer, c);
+		r = sym_sd_event_add_defer(c->event, &ep->source, on_defer, c);
 	}
 	return r;
 }
@@ -525,7 +526,7 @@ static int console_watch_winch(Console *c) {
 	if (sigprocmask(SIG_BLOCK, &set, &old) < 0)
 		return -errno;
 	c->winch_blocked = sigismember(&old, SIGWINCH) != 1;
-	r = sd_event_add_signal(c->event, &c->winch_source, SIGWINCH, on_winch, c);
+	r = sym_sd_event_add_signal(c->event, &c->winch_source, SIGWINCH, on_winch, c);
 	if (r < 0)
 		return r;
 	/* The size may have changed since the pty was made. */
@@ -601,7 +602,7 @@ int console_new(sd_event *e, int master_fd, ConsoleFlags flags, void (*on_escape
 	c = calloc(1, sizeof *c);
 	if (!c)
 		return -ENOMEM;
-	c->event = sd_event_ref(e);
+	c->event = sym_sd_event_ref(e);
 	c->flags = flags;
 	c->on_escape = on_escape;
 	c->userdata = userdata;
@@ -613,7 +614,7 @@ int console_new(sd_event *e, int master_fd, ConsoleFlags flags, void (*on_escape
 	r = console_ignore_sigpipe(c);
 	if (r < 0)
 		return r;
-	r = sd_event_add_io(e, &c->master.source, master_fd, EPOLLIN, on_master, c);
+	r = sym_sd_event_add_io(e, &c->master.source, master_fd, EPOLLIN, on_master, c);
 	if (r < 0)
 		return r;
 	r = console_add_stdio(c);
@@ -666,7 +667,7 @@ int console_drain(Console *c) {
 		return 0;
 	c->draining = true;
 	c->master_hup = false;
-	c->hup_timer = sd_event_source_disable_unref(c->hup_timer);
+	c->hup_timer = sym_sd_event_source_disable_unref(c->hup_timer);
 	deadline = now_usec() + DRAIN_MAX_USEC;
 
 	for (;;) {
@@ -700,7 +701,7 @@ Console *console_free(Console *c) {
 	if (c->raw && tcsetattr(STDIN_FILENO, TCSANOW, &c->saved_termios) < 0)
 		log_warning_errno(errno, "Failed to restore the terminal settings: %m");
 
-	c->winch_source = sd_event_source_disable_unref(c->winch_source);
+	c->winch_source = sym_sd_event_source_disable_unref(c->winch_source);
 	if (c->winch_blocked) {
 		sigset_t set;
 		sigemptyset(&set);
@@ -710,11 +711,11 @@ Console *console_free(Console *c) {
 	if (c->sigpipe_ignored)
 		(void) sigaction(SIGPIPE, &c->saved_sigpipe, NULL);
 
-	c->hup_timer = sd_event_source_disable_unref(c->hup_timer);
-	c->master.source = sd_event_source_disable_unref(c->master.source);
+	c->hup_timer = sym_sd_event_source_disable_unref(c->hup_timer);
+	c->master.source = sym_sd_event_source_disable_unref(c->master.source);
 	endpoint_close(&c->in);
 	endpoint_close(&c->out);
-	sd_event_unref(c->event);
+	sym_sd_event_unref(c->event);
 	free(c);
 	return NULL;
 }

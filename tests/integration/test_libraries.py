@@ -1,6 +1,7 @@
 # The libraries berth opens only for the runs that need them: a plain run of a tree, and a boot,
 # map none of them; each option that needs one loads it; and one that cannot be loaded stops berth
-# with the library's name and the option that needed it, before anything is set up.
+# with the library's name and the option that needed it, before anything is set up. libsystemd is
+# opened by the supervisor, once the payload runs.
 
 import os
 import re
@@ -44,6 +45,27 @@ def test_boot_maps_none(berth, tree):
     assert mapped == set(), maps
 
 
+def test_libsystemd_is_opened_by_the_supervisor(run_berth, tree):
+    # Not needed at berth's start (the dynamic loader would map it before main()), but opened
+    # for the supervisor's event loop.
+    r = run_berth("-q", "-D", tree, "/bin/true", env={**os.environ, "LD_DEBUG": "files"})
+    assert r.returncode == 0, r.stderr
+    assert re.search(r"file=libsystemd\.so\.0 \[0\];\s+dynamically loaded by \S*berth\b", r.stderr), r.stderr
+    assert not re.search(r"file=libsystemd\.so\.0 \[0\];\s+needed by \S*berth\b", r.stderr), r.stderr
+
+
+def test_missing_libsystemd_stops_a_boot(run_berth, cached_tree, tmp_path):
+    # A boot's init runs before its supervisor finds the library missing: berth stops it, says
+    # why and leaves nothing behind (the leak check). A command finds it missing before anything
+    # is set up (test_missing_library).
+    (tmp_path / "libsystemd.so.0").write_bytes(b"")
+    env = {**os.environ, "LD_LIBRARY_PATH": str(tmp_path)}
+    r = run_berth("-q", "-M", "lib-nosd", "-x", "-b", "-D", cached_tree, env=env, timeout=30)
+    assert r.returncode == 1, r.stderr
+    assert "Failed to load libsystemd.so.0, needed for the supervisor" in r.stderr, r.stderr
+    assert "file too short" in r.stderr, r.stderr
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("", 0))
@@ -67,7 +89,8 @@ def test_options_load_their_libraries(run_berth, cached_tree, args, wanted):
     ("libmnl.so.0", ["-x", "-D", "{tree}", "-n"], "the network options"),
     ("libnftnl.so.11", ["-x", "-D", "{tree}", "-n", "--port={port}"], "--port="),
     ("libseccomp.so.2", ["-x", "-D", "{tree}", "--system-call-filter=~mlock"], "the names of system calls"),
-], ids=["blkid", "mount", "mnl", "nftnl", "seccomp"])
+    ("libsystemd.so.0", ["-x", "-D", "{tree}"], "the supervisor"),
+], ids=["blkid", "mount", "mnl", "nftnl", "seccomp", "systemd"])
 def test_missing_library(run_berth, cached_tree, tmp_path, library, args, needed_for):
     # The dynamic loader searches LD_LIBRARY_PATH first: an empty file there cannot be loaded.
     (tmp_path / library).write_bytes(b"")
