@@ -386,6 +386,16 @@ static void join_cgroups(const ChildContext *c) {
 		child_fail(c, r, EXIT_FAILURE, true);
 }
 
+/* Those not at their default (all of them when that cannot be read). */
+static void reset_signal_dispositions(void) {
+	uint64_t changed = UINT64_MAX;
+
+	(void) signals_not_default(&changed);
+	for (int sig = 1; sig < _NSIG && sig <= 64; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP && (changed & (UINT64_C(1) << (sig - 1))))
+			(void) sigaction(sig, &(struct sigaction) { .sa_handler = SIG_DFL }, NULL);
+}
+
 _Noreturn void child_main(const ChildContext *context) {
 	ChildContext own = *context;
 	const ChildContext *c = &own;
@@ -403,9 +413,7 @@ _Noreturn void child_main(const ChildContext *context) {
 	 * commands. */
 	sigemptyset(&none);
 	(void) sigprocmask(SIG_SETMASK, &none, NULL);
-	for (int sig = 1; sig < _NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			(void) sigaction(sig, &(struct sigaction) { .sa_handler = SIG_DFL }, NULL);
+	reset_signal_dispositions();
 	use_own_copies(&own, &host_files, &journal, &custom);
 	if (c->shares_memory)
 		join_cgroups(c);

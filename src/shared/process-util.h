@@ -11,6 +11,11 @@ int process_start_time(pid_t pid, uint64_t *ret);
 /* Whether pid still names the process that had start_time. */
 bool process_is_same(pid_t pid, uint64_t start_time);
 
+/* The signals this process ignores or catches, as a mask with bit N-1 for signal N (SigIgn and
+ * SigCgt of /proc/self/status): what an exec keeps (ignored) or a forked child must not run
+ * (caught), so that resetting these resets every disposition, in 3 system calls instead of 64. */
+int signals_not_default(uint64_t *ret);
+
 int pidfd_open_pid(pid_t pid);
 int pidfd_send(int pidfd, int sig);
 
