@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,21 @@ int read_full_file_at(int dir_fd, const char *path, char **ret, size_t *ret_size
 
 int read_full_file(const char *path, char **ret, size_t *ret_size) {
 	return read_full_file_at(AT_FDCWD, path, ret, ret_size);
+}
+
+ssize_t read_file_start(const char *path, char *buf, size_t size) {
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	ssize_t n;
+
+	if (size == 0)
+		return -EINVAL;
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	return n;
 }
 
 int read_one_line_file(const char *path, char **ret) {

@@ -8,6 +8,10 @@
 int read_full_fd(int fd, char **ret, size_t *ret_size);
 int read_full_file_at(int dir_fd, const char *path, char **ret, size_t *ret_size);
 int read_full_file(const char *path, char **ret, size_t *ret_size);
+/* Reads what one read() gives of a file, at most size - 1 bytes, into buf and NUL-terminates it:
+ * without allocating, for small files and /proc files read by a process that shares its
+ * parent's memory. Returns the length, or -errno. */
+ssize_t read_file_start(const char *path, char *buf, size_t size);
 /* Reads the first line, without its newline. */
 int read_one_line_file(const char *path, char **ret);
 

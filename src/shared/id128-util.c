@@ -1,13 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <stdbool.h>
-#include <fcntl.h>
 #include <string.h>
 #include <sys/random.h>
-#include <unistd.h>
 
+#include "fileio.h"
 #include "id128-util.h"
-#include "macro.h"
 
 int id128_randomize(sd_id128_t *ret) {
 	sd_id128_t id;
@@ -81,20 +79,15 @@ char *id128_to_uuid_string(sd_id128_t id, char s[static SD_ID128_UUID_STRING_MAX
 }
 
 int id128_get_machine(sd_id128_t *ret) {
-	_cleanup_close_ int fd = open("/etc/machine-id", O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	char text[SD_ID128_STRING_MAX + 1]; /* one more than an id and its newline: too long shows */
 	sd_id128_t id;
-	ssize_t n;
+	ssize_t n = read_file_start("/etc/machine-id", text, sizeof text);
 
-	if (fd < 0)
-		return -errno;
-	n = read(fd, text, sizeof text - 1);
 	if (n < 0)
-		return -errno;
+		return (int) n;
 	/* 32 digits and a newline; empty or "uninitialized\n" before the first boot set it. */
 	if (n > 0 && text[n - 1] == '\n')
-		n--;
-	text[n] = 0;
+		text[--n] = 0;
 	if (n == 0 || strcmp(text, "uninitialized") == 0)
 		return -ENOMEDIUM;
 	if (id128_from_string(text, &id) < 0)

@@ -59,17 +59,12 @@ static int status_mask(const char *status, const char *name, uint64_t *ret) {
 }
 
 int signals_not_default(uint64_t *ret) {
-	_cleanup_close_ int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	char status[8192]; /* about 1.5 kB; a long Groups: line still ends far before SigCgt: */
 	uint64_t ignored, caught;
-	ssize_t n;
+	ssize_t n = read_file_start("/proc/self/status", status, sizeof status);
 
-	if (fd < 0)
-		return -errno;
-	n = read(fd, status, sizeof status - 1);
 	if (n < 0)
-		return -errno;
-	status[n] = 0;
+		return (int) n;
 	if (status_mask(status, "\nSigIgn:\t", &ignored) < 0 || status_mask(status, "\nSigCgt:\t", &caught) < 0)
 		return -EIO;
 	*ret = ignored | caught;
