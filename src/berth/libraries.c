@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "blkid-dl.h"
 #include "libmount-dl.h"
-#include "libsystemd-dl.h"
 #include "libraries.h"
+#include "libsystemd-dl.h"
 #include "log.h"
 #include "mnl-dl.h"
 #include "network.h"

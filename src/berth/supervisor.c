@@ -90,7 +90,8 @@ int supervisor_run(const SupervisorConfig *c, ContainerExit *ret) {
 	Supervisor sv = { .config = c };
 	int r;
 
-	/* Opened now that the payload runs: its start never waits for the dynamic loader. */
+	/* A boot's supervisor opens it now that the guest's init runs; a command's is open already
+	 * (libraries_open_for()). */
 	r = library_open(&dl_libsystemd, "the supervisor");
 	if (r < 0)
 		return r;

@@ -45,8 +45,8 @@ def test_boot_maps_none(berth, tree):
     assert mapped == set(), maps
 
 
-def test_libsystemd_is_opened_by_the_supervisor(run_berth, tree):
-    # Not needed at berth's start (the dynamic loader would map it before main()), but opened
+def test_libsystemd_is_opened_not_linked(run_berth, tree):
+    # Not needed by berth's binary (the dynamic loader would map it before main()), but opened
     # for the supervisor's event loop.
     r = run_berth("-q", "-D", tree, "/bin/true", env={**os.environ, "LD_DEBUG": "files"})
     assert r.returncode == 0, r.stderr
