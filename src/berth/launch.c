@@ -26,12 +26,12 @@
 #include "journal.h"
 #include "launch.h"
 #include "libraries.h"
-#include "libsystemd-dl.h"
 #include "log.h"
 #include "machine-id.h"
 #include "machine-record.h"
 #include "mount-custom.h"
 #include "network.h"
+#include "notify.h"
 #include "port-forward.h"
 #include "port-proxy.h"
 #include "process-util.h"
@@ -489,17 +489,17 @@ static int wait_for_exec(Launch *l, int sync_fd) {
 }
 
 /* The container's addresses changed: port forwarding follows them. */
-static int on_network_change(sd_event_source *source, int fd, uint32_t revents, void *userdata) {
+static int on_network_change(EventSource *source, int fd, uint32_t revents, void *userdata) {
 	port_forward_update(userdata);
 	return 0;
 }
 
-static int attach_ports(sd_event *e, void *userdata) {
+static int attach_ports(EventLoop *e, void *userdata) {
 	Launch *l = userdata;
 	int fd = port_forward_fd(&l->ports), r;
 
 	if (fd >= 0) {
-		r = sym_sd_event_add_io(e, NULL, fd, EPOLLIN, on_network_change, &l->ports);
+		r = event_add_io(e, NULL, fd, EPOLLIN, on_network_change, &l->ports);
 		if (r < 0)
 			return log_error_errno(r, "Failed to watch the container's network: %m");
 	}
@@ -657,11 +657,11 @@ static int run(Launch *l, int *ret_exit_code) {
 		}
 		if (!l->settings->quiet)
 			log_info("Container '%s' is rebooting", l->settings->machine);
-		(void) sym_sd_notify(false, "STATUS=Container rebooting");
+		notify_manager("STATUS=Container rebooting");
 	}
-	/* The supervisor opened libsystemd; a berth that failed before had told its manager nothing. */
-	if (dl_library_is_open(&dl_libsystemd))
-		(void) sym_sd_notify(false, "STOPPING=1\nSTATUS=Container stopped");
+	/* A boot that failed before its supervisor ran had told its manager nothing (libsystemd is not
+	 * open then): nothing to take back either. */
+	notify_manager("STOPPING=1\nSTATUS=Container stopped");
 	*ret_exit_code = exit.exit_code;
 	return r;
 }

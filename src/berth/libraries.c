@@ -2,11 +2,11 @@
 #include "blkid-dl.h"
 #include "libmount-dl.h"
 #include "libraries.h"
-#include "libsystemd-dl.h"
 #include "log.h"
 #include "mnl-dl.h"
 #include "network.h"
 #include "nftnl-dl.h"
+#include "notify.h"
 #include "nspawn-file.h"
 
 int library_open(DlLibrary *lib, const char *needed_for) {
@@ -37,12 +37,12 @@ int libraries_open_for(const Settings *s) {
 		r = library_open(&dl_mnl, netif_wanted(s) ? "the network options" : "--port=");
 	if (r >= 0 && s->n_ports > 0)
 		r = library_open(&dl_nftnl, "--port=");
-	/* libsystemd serves the supervisor, which runs once the payload does. A boot opens it then
-	 * (supervisor.c): its init starts a millisecond sooner, and the guest's own start takes
+	/* libsystemd, to notify a service manager, is needed once the payload runs. A boot opens it
+	 * then (supervisor.c): its init starts a millisecond sooner, and the guest's own start takes
 	 * hundreds. A command's caller waits for its end: opened now, before the guardian and the
 	 * container's process share berth's memory, it costs less than opened then (measured here:
 	 * 0.4-0.8 ms more per start when mapped into memory other processes share). */
 	if (r >= 0 && s->start_mode != START_BOOT)
-		r = library_open(&dl_libsystemd, "the supervisor");
+		r = notify_manager_prepare();
 	return r;
 }

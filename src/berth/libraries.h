@@ -7,9 +7,9 @@
 /* The libraries berth opens only for the runs that need them (dlopen-util.h): libblkid for a raw
  * image, libmount for --tmpfs=, libmnl for the network options, libnftnl for --port=, and
  * libseccomp to compile the system call filter (seccomp-filter.c). A plain run of a directory
- * tree maps none of them. libsystemd, which every run's supervisor needs, is opened here for a
- * command, by the bus code on a host that runs systemd, and otherwise by the supervisor of a
- * boot once the guest's init runs (libraries_open_for()). */
+ * tree maps none of them. libsystemd is opened by the bus code on a host that runs systemd, and for
+ * a service manager that listens to berth (notify.h): here for a command, by the supervisor of a
+ * boot once the guest's init runs. */
 
 /* Opens lib; when it cannot, says which library, what needed it ("--image=") and why. */
 int library_open(DlLibrary *lib, const char *needed_for);

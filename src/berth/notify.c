@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -6,18 +7,31 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "libraries.h"
 #include "libsystemd-dl.h"
 #include "log.h"
 #include "notify.h"
 
 struct NotifyRelay {
-	sd_event_source *source;
+	EventSource *source;
 	int fd;
 	bool forward_ready;
 	bool ready_seen;
 	void (*on_ready)(void *userdata);
 	void *userdata;
 };
+
+int notify_manager_prepare(void) {
+	if (!getenv("NOTIFY_SOCKET"))
+		return 0;
+	return library_open(&dl_libsystemd, "notifying the service manager ($NOTIFY_SOCKET)");
+}
+
+void notify_manager(const char *state) {
+	/* Not open means nobody listens (notify_manager_prepare()): sd_notify() would send nothing. */
+	if (dl_library_is_open(&dl_libsystemd))
+		(void) sym_sd_notify(false, state);
+}
 
 int notify_socket_create(int *ret_fd) {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = NOTIFY_SOCKET_PATH };
@@ -44,18 +58,21 @@ static void relay_message(NotifyRelay *r, char *msg) {
 		if (streq(l, "READY=1") && !r->ready_seen) {
 			r->ready_seen = true;
 			if (r->forward_ready)
-				(void) sym_sd_notify(false, "READY=1");
+				notify_manager("READY=1");
 			if (r->on_ready)
 				r->on_ready(r->userdata);
-		} else if (strncmp(l, "STATUS=", 7) == 0)
+		} else if (strncmp(l, "STATUS=", 7) == 0) {
 			/* Ours says that the container runs; the payload's says how it is doing. */
-			(void) sym_sd_notifyf(false, "STATUS=Container running: %s", l + 7);
+			char status[sizeof "STATUS=Container running: " + NOTIFY_MESSAGE_MAX];
+			snprintf(status, sizeof status, "STATUS=Container running: %s", l + 7);
+			notify_manager(status);
+		}
 	}
 }
 
-static int on_notify(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+static int on_notify(EventSource *s, int fd, uint32_t revents, void *userdata) {
 	NotifyRelay *r = userdata;
-	char buf[4096];
+	char buf[NOTIFY_MESSAGE_MAX];
 
 	for (;;) {
 		ssize_t n = recv(fd, buf, sizeof buf - 1, MSG_DONTWAIT | MSG_TRUNC);
@@ -71,7 +88,7 @@ static int on_notify(sd_event_source *s, int fd, uint32_t revents, void *userdat
 	}
 }
 
-int notify_relay_new(sd_event *e, int fd, bool forward_ready, void (*on_ready)(void *userdata),
+int notify_relay_new(EventLoop *e, int fd, bool forward_ready, void (*on_ready)(void *userdata),
 		     void *userdata, NotifyRelay **ret) {
 	NotifyRelay *r = calloc(1, sizeof *r);
 	int k;
@@ -79,7 +96,7 @@ int notify_relay_new(sd_event *e, int fd, bool forward_ready, void (*on_ready)(v
 	if (!r)
 		return -ENOMEM;
 	*r = (NotifyRelay) { .fd = fd, .forward_ready = forward_ready, .on_ready = on_ready, .userdata = userdata };
-	k = sym_sd_event_add_io(e, &r->source, fd, EPOLLIN, on_notify, r);
+	k = event_add_io(e, &r->source, fd, EPOLLIN, on_notify, r);
 	if (k < 0) {
 		free(r);
 		return k;
@@ -91,7 +108,7 @@ int notify_relay_new(sd_event *e, int fd, bool forward_ready, void (*on_ready)(v
 NotifyRelay *notify_relay_free(NotifyRelay *r) {
 	if (!r)
 		return NULL;
-	sym_sd_event_source_disable_unref(r->source);
+	event_source_free(r->source);
 	free(r);
 	return NULL;
 }

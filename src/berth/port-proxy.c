@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include "fd-util.h"
-#include "libsystemd-dl.h"
 #include "log.h"
 #include "port-proxy.h"
 
@@ -31,7 +30,7 @@ typedef struct Relay {
 	PortProxy *proxy;
 	struct Relay *next, *prev;
 	int fd[2]; /* the client's, the container's */
-	sd_event_source *source[2];
+	EventSource *source[2];
 	bool connected;
 	bool eof[2];  /* nothing more comes from fd[i] */
 	bool shut[2]; /* fd[i] was told that nothing more comes */
@@ -46,7 +45,7 @@ typedef struct UdpSession {
 	struct UdpSession *next, *prev;
 	struct sockaddr_in6 client;
 	int fd;
-	sd_event_source *source;
+	EventSource *source;
 	uint64_t last_usec;
 } UdpSession;
 
@@ -55,17 +54,17 @@ struct Listener {
 	PortForward port;
 	int reserve_fd; /* 0.0.0.0:PORT, bound only: it holds the IPv4 port */
 	int fd;         /* [::1]:PORT, which also holds the IPv6 port */
-	sd_event_source *source;
+	EventSource *source;
 	UdpSession *sessions;
 };
 
 struct PortProxy {
 	Listener *listeners;
 	size_t n_listeners;
-	sd_event *event;
+	EventLoop *event;
 	const NftAddresses *target;
 	Relay *relays;
-	sd_event_source *sweep;
+	EventSource *sweep;
 };
 
 #define LIST_LINK(head, item)              \
@@ -92,9 +91,7 @@ static const char *protocol_name(int protocol) {
 }
 
 static uint64_t now_usec(PortProxy *p) {
-	uint64_t t = 0;
-	(void) sym_sd_event_now(p->event, CLOCK_MONOTONIC, &t);
-	return t;
+	return event_loop_now(p->event);
 }
 
 /* Without SO_REUSEADDR, no other socket can bind an address that overlaps: a bound socket keeps
@@ -206,7 +203,7 @@ static int connect_target(const PortProxy *p, const PortForward *port) {
 
 static void relay_free(Relay *r) {
 	for (int i = 0; i < 2; i++) {
-		sym_sd_event_source_disable_unref(r->source[i]);
+		event_source_free(r->source[i]);
 		safe_close(r->fd[i]);
 	}
 	LIST_UNLINK(r->proxy->relays, r);
@@ -254,11 +251,11 @@ static void relay_listen(Relay *r) {
 			events |= EPOLLIN;
 		if (r->done[!i] < r->len[!i])
 			events |= EPOLLOUT;
-		(void) sym_sd_event_source_set_io_events(r->source[i], events);
+		(void) event_source_set_io_events(r->source[i], events);
 	}
 }
 
-static int on_relay_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+static int on_relay_io(EventSource *s, int fd, uint32_t revents, void *userdata) {
 	Relay *r = userdata;
 	int side = fd == r->fd[1];
 
@@ -291,7 +288,7 @@ static int on_relay_io(sd_event_source *s, int fd, uint32_t revents, void *userd
 	relay_listen(r);
 	for (int i = 0; i < 2; i++)
 		if (r->gone[i] && r->eof[i])
-			(void) sym_sd_event_source_set_enabled(r->source[i], SD_EVENT_OFF);
+			(void) event_source_set_enabled(r->source[i], EVENT_OFF);
 	return 0;
 }
 
@@ -307,15 +304,15 @@ static int relay_new(PortProxy *p, int client_fd, int container_fd) {
 	*r = (Relay) { .proxy = p, .fd = { client_fd, container_fd } };
 	LIST_LINK(p->relays, r);
 	/* The client's side waits until the container's is connected. */
-	k = sym_sd_event_add_io(p->event, &r->source[0], client_fd, 0, on_relay_io, r);
+	k = event_add_io(p->event, &r->source[0], client_fd, 0, on_relay_io, r);
 	if (k >= 0)
-		k = sym_sd_event_add_io(p->event, &r->source[1], container_fd, EPOLLOUT, on_relay_io, r);
+		k = event_add_io(p->event, &r->source[1], container_fd, EPOLLOUT, on_relay_io, r);
 	if (k < 0)
 		relay_free(r);
 	return k;
 }
 
-static int on_tcp_accept(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+static int on_tcp_accept(EventSource *s, int fd, uint32_t revents, void *userdata) {
 	Listener *l = userdata;
 
 	for (;;) {
@@ -343,13 +340,13 @@ static int on_tcp_accept(sd_event_source *s, int fd, uint32_t revents, void *use
 /* UDP */
 
 static void udp_session_free(UdpSession *u) {
-	sym_sd_event_source_disable_unref(u->source);
+	event_source_free(u->source);
 	safe_close(u->fd);
 	LIST_UNLINK(u->listener->sessions, u);
 	free(u);
 }
 
-static int on_udp_reply(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+static int on_udp_reply(EventSource *s, int fd, uint32_t revents, void *userdata) {
 	UdpSession *u = userdata;
 	char buf[65536];
 
@@ -385,7 +382,7 @@ static UdpSession *udp_session_get(Listener *l, const struct sockaddr_in6 *clien
 	}
 	*u = (UdpSession) { .listener = l, .client = *client, .fd = fd };
 	LIST_LINK(l->sessions, u);
-	r = sym_sd_event_add_io(l->proxy->event, &u->source, fd, EPOLLIN, on_udp_reply, u);
+	r = event_add_io(l->proxy->event, &u->source, fd, EPOLLIN, on_udp_reply, u);
 	if (r < 0) {
 		udp_session_free(u);
 		return NULL;
@@ -393,7 +390,7 @@ static UdpSession *udp_session_get(Listener *l, const struct sockaddr_in6 *clien
 	return u;
 }
 
-static int on_udp_datagram(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+static int on_udp_datagram(EventSource *s, int fd, uint32_t revents, void *userdata) {
 	Listener *l = userdata;
 	char buf[65536];
 
@@ -417,7 +414,7 @@ static int on_udp_datagram(sd_event_source *s, int fd, uint32_t revents, void *u
 }
 
 /* UDP has no end: a client quiet for a minute is forgotten. */
-static int on_sweep(sd_event_source *s, uint64_t usec, void *userdata) {
+static int on_sweep(EventSource *s, uint64_t usec, void *userdata) {
 	PortProxy *p = userdata;
 
 	for (size_t i = 0; i < p->n_listeners; i++)
@@ -426,17 +423,17 @@ static int on_sweep(sd_event_source *s, uint64_t usec, void *userdata) {
 			if (usec >= u->last_usec + UDP_IDLE_USEC)
 				udp_session_free(u);
 		}
-	(void) sym_sd_event_source_set_time(s, usec + UDP_SWEEP_USEC);
-	return sym_sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+	(void) event_source_set_time(s, usec + UDP_SWEEP_USEC);
+	return event_source_set_enabled(s, EVENT_ONESHOT);
 }
 
-int port_proxy_attach(PortProxy *p, sd_event *e, const NftAddresses *target) {
+int port_proxy_attach(PortProxy *p, EventLoop *e, const NftAddresses *target) {
 	bool udp = false;
 	int r;
 
 	if (!p)
 		return 0;
-	p->event = sym_sd_event_ref(e);
+	p->event = event_loop_ref(e);
 	p->target = target;
 	for (size_t i = 0; i < p->n_listeners; i++) {
 		Listener *l = &p->listeners[i];
@@ -445,13 +442,13 @@ int port_proxy_attach(PortProxy *p, sd_event *e, const NftAddresses *target) {
 		if (l->fd < 0)
 			continue;
 		udp |= is_udp;
-		r = sym_sd_event_add_io(e, &l->source, l->fd, EPOLLIN, is_udp ? on_udp_datagram : on_tcp_accept, l);
+		r = event_add_io(e, &l->source, l->fd, EPOLLIN, is_udp ? on_udp_datagram : on_tcp_accept, l);
 		if (r < 0)
 			return log_error_errno(r, "Failed to relay port %s:%u from ::1: %m",
 					       protocol_name(l->port.protocol), l->port.host_port);
 	}
 	if (udp) {
-		r = sym_sd_event_add_time(e, &p->sweep, CLOCK_MONOTONIC, now_usec(p) + UDP_SWEEP_USEC, 0, on_sweep, p);
+		r = event_add_time(e, &p->sweep, now_usec(p) + UDP_SWEEP_USEC, on_sweep, p);
 		if (r < 0)
 			return log_error_errno(r, "Failed to set up the UDP relay's timer: %m");
 	}
@@ -459,7 +456,7 @@ int port_proxy_attach(PortProxy *p, sd_event *e, const NftAddresses *target) {
 }
 
 void port_proxy_detach(PortProxy *p) {
-	/* Never attached: nothing is on a loop, and libsystemd may not even be open. */
+	/* Never attached: nothing is on a loop. */
 	if (!p || !p->event)
 		return;
 	while (p->relays)
@@ -468,10 +465,10 @@ void port_proxy_detach(PortProxy *p) {
 		Listener *l = &p->listeners[i];
 		while (l->sessions)
 			udp_session_free(l->sessions);
-		l->source = sym_sd_event_source_disable_unref(l->source);
+		l->source = event_source_free(l->source);
 	}
-	p->sweep = sym_sd_event_source_disable_unref(p->sweep);
-	p->event = sym_sd_event_unref(p->event);
+	p->sweep = event_source_free(p->sweep);
+	p->event = event_loop_unref(p->event);
 	p->target = NULL;
 }
 

@@ -3,7 +3,7 @@
 
 #include <stddef.h>
 
-#include <systemd/sd-event.h>
+#include "event-loop.h"
 
 #include "macro.h"
 #include "nft-util.h"
@@ -22,7 +22,7 @@ int port_proxy_new(const PortForward *ports, size_t n_ports, PortProxy **ret);
 
 /* Relays in e what arrives for [::1]: to the address of *target of the same family if there is
  * one, else the other, as *target holds it when the connection (or the UDP client) is new. */
-int port_proxy_attach(PortProxy *p, sd_event *e, const NftAddresses *target);
+int port_proxy_attach(PortProxy *p, EventLoop *e, const NftAddresses *target);
 
 /* Ends the relays and leaves the event loop (the ports stay taken). */
 void port_proxy_detach(PortProxy *p);

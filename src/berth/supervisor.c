@@ -4,9 +4,7 @@
 #include <sys/epoll.h>
 #include <sys/wait.h>
 
-#include <systemd/sd-event.h>
-
-#include "libraries.h"
+#include "event-loop.h"
 #include "libsystemd-dl.h"
 #include "log.h"
 #include "notify.h"
@@ -16,8 +14,9 @@
 
 typedef struct Supervisor {
 	const SupervisorConfig *config;
-	sd_event *event;
+	EventLoop *event;
 	unsigned stop_requests;
+	uint64_t watchdog_usec; /* the service manager's WATCHDOG_USEC, or 0 */
 	ContainerExit exit;
 } Supervisor;
 
@@ -31,7 +30,7 @@ int supervisor_block_signals(void) {
 	return sigprocmask(SIG_BLOCK, &set, NULL) < 0 ? -errno : 0;
 }
 
-static int on_child_exit(sd_event_source *s, const siginfo_t *si, void *userdata) {
+static int on_child_exit(EventSource *s, const siginfo_t *si, void *userdata) {
 	Supervisor *sv = userdata;
 	bool killed = si->si_code != CLD_EXITED;
 
@@ -42,11 +41,12 @@ static int on_child_exit(sd_event_source *s, const siginfo_t *si, void *userdata
 		sv->exit = (ContainerExit) { .reboot = true };
 	else if (sv->config->boot && killed && si->si_status == SIGINT)
 		sv->exit = (ContainerExit) { .exit_code = 0 };
-	return sym_sd_event_exit(sv->event, 0);
+	event_loop_exit(sv->event, 0);
+	return 0;
 }
 
 /* SIGTERM/SIGINT: ask the container to stop with the kill signal; a second request kills it. */
-static int on_stop_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+static int on_stop_signal(EventSource *s, const struct signalfd_siginfo *si, void *userdata) {
 	Supervisor *sv = userdata;
 	int sig = sv->stop_requests++ == 0 ? sv->config->kill_signal : SIGKILL;
 	char name[16];
@@ -54,7 +54,7 @@ static int on_stop_signal(sd_event_source *s, const struct signalfd_siginfo *si,
 	if (!sv->config->quiet && sig != SIGKILL)
 		log_info("Stopping container '%s' with SIG%s; send it again to kill it at once",
 			 sv->config->machine, signal_to_string(sig, name));
-	(void) sym_sd_notify(false, "STOPPING=1");
+	notify_manager("STOPPING=1");
 	(void) pidfd_send(sv->config->pidfd, sig);
 	return 0;
 }
@@ -70,11 +70,11 @@ static int add_sources(Supervisor *sv) {
 	static const int stop_signals[] = { SIGTERM, SIGINT, SIGHUP };
 	int r;
 
-	r = sym_sd_event_add_child_pidfd(sv->event, NULL, sv->config->pidfd, WEXITED, on_child_exit, sv);
+	r = event_add_child_pidfd(sv->event, NULL, sv->config->pidfd, on_child_exit, sv);
 	if (r < 0)
 		return log_error_errno(r, "Failed to watch the container's PID 1: %m");
 	for (size_t i = 0; i < sizeof stop_signals / sizeof stop_signals[0]; i++) {
-		r = sym_sd_event_add_signal(sv->event, NULL, stop_signals[i], on_stop_signal, sv);
+		r = event_add_signal(sv->event, NULL, stop_signals[i], on_stop_signal, sv);
 		if (r < 0)
 			return log_error_errno(r, "Failed to watch signals: %m");
 	}
@@ -83,19 +83,32 @@ static int add_sources(Supervisor *sv) {
 	return 0;
 }
 
+/* A service manager that set WATCHDOG_USEC hears from the loop twice per period. */
+static int on_watchdog(EventSource *s, uint64_t usec, void *userdata) {
+	Supervisor *sv = userdata;
+
+	notify_manager("WATCHDOG=1");
+	return event_source_set_time(s, usec + sv->watchdog_usec / 2);
+}
+
+static int watchdog_start(Supervisor *sv) {
+	if (!dl_library_is_open(&dl_libsystemd) || sym_sd_watchdog_enabled(false, &sv->watchdog_usec) <= 0)
+		return 0;
+	return event_add_time(sv->event, NULL, event_loop_now(sv->event) + sv->watchdog_usec / 2, on_watchdog, sv);
+}
+
 int supervisor_run(const SupervisorConfig *c, ContainerExit *ret) {
-	_cleanup_(sym_sd_event_unrefp) sd_event *e = NULL;
+	_cleanup_(event_loop_unrefp) EventLoop *e = NULL;
 	_cleanup_(console_freep) Console *console = NULL;
 	_cleanup_(notify_relay_freep) NotifyRelay *relay = NULL;
 	Supervisor sv = { .config = c };
 	int r;
 
-	/* A boot's supervisor opens it now that the guest's init runs; a command's is open already
-	 * (libraries_open_for()). */
-	r = library_open(&dl_libsystemd, "the supervisor");
-	if (r < 0)
+	/* A boot's supervisor opens libsystemd now that the guest's init runs, when a service manager
+	 * listens; a command's is open already (libraries_open_for()). */
+	if (c->boot && (r = notify_manager_prepare()) < 0)
 		return r;
-	r = sym_sd_event_new(&e);
+	r = event_loop_new(&e);
 	if (r < 0)
 		return log_error_errno(r, "Failed to create the event loop: %m");
 	sv.event = e;
@@ -113,14 +126,13 @@ int supervisor_run(const SupervisorConfig *c, ContainerExit *ret) {
 		if (r < 0)
 			return log_error_errno(r, "Failed to watch the container's notifications: %m");
 	}
-	/* A service manager that set WATCHDOG_USEC gets berth's pings from the loop. */
-	r = sym_sd_event_set_watchdog(e, true);
+	r = watchdog_start(&sv);
 	if (r < 0)
 		log_warning_errno(r, "Failed to set up the service manager's watchdog, ignoring: %m");
 	/* Without --notify-ready=yes, berth is ready as soon as the container runs. */
-	(void) sym_sd_notify(false, c->notify_ready ? "STATUS=Container running" : "READY=1\nSTATUS=Container running");
+	notify_manager(c->notify_ready ? "STATUS=Container running" : "READY=1\nSTATUS=Container running");
 
-	r = sym_sd_event_loop(e);
+	r = event_loop_run(e);
 	if (r < 0)
 		return log_error_errno(r, "Event loop failed: %m");
 	if (console)

@@ -4,9 +4,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include <systemd/sd-event.h>
-
 #include "console.h"
+#include "event-loop.h"
 
 typedef struct SupervisorConfig {
 	const char *machine;
@@ -20,7 +19,7 @@ typedef struct SupervisorConfig {
 	bool boot;         /* PID 1 is an init: its reboot() ends it with SIGHUP, a halt with SIGINT */
 	bool quiet;
 	/* Adds the caller's own sources to the loop (NULL for none); a failure ends the run. */
-	int (*attach)(sd_event *e, void *userdata);
+	int (*attach)(EventLoop *e, void *userdata);
 	void *attach_userdata;
 } SupervisorConfig;
 

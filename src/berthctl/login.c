@@ -14,14 +14,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <systemd/sd-event.h>
-
 #include "berthctl.h"
 #include "console.h"
+#include "event-loop.h"
 #include "fd-util.h"
 #include "log.h"
 #include "machine-lookup.h"
 #include "machined.h"
+#include "process-util.h"
 
 /* In the forked child, in the machine's namespaces: the pty's slave becomes the controlling
  * terminal and stdio, and the getty prompts on it. */
@@ -49,17 +49,21 @@ static _noreturn_ void login_child(const char *slave) {
 }
 
 static void on_escape(void *userdata) {
-	sd_event_exit(userdata, 0);
+	event_loop_exit(userdata, 0);
 }
 
-static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
-	return sd_event_exit(sd_event_source_get_event(s), 0);
+static int on_child(EventSource *s, const siginfo_t *si, void *userdata) {
+	bool *exited = userdata;
+
+	*exited = true;
+	event_loop_exit(event_source_get_loop(s), 0);
+	return 0;
 }
 
 /* Relays the pty master until ^]^]^]: the getty that machined's login runs is restarted by the
  * machine's service manager when a session ends, so only the user ends the relay. */
 static int login_via_machined(const char *name) {
-	_cleanup_(sd_event_unrefp) sd_event *e = NULL;
+	_cleanup_(event_loop_unrefp) EventLoop *e = NULL;
 	_cleanup_(console_freep) Console *console = NULL;
 	_cleanup_close_ int master = -EBADF;
 	int r;
@@ -72,11 +76,11 @@ static int login_via_machined(const char *name) {
 		return log_error_errno(r, "Failed to set up the login pty: %m");
 	if (!arg.quiet)
 		fprintf(stderr, "Connected to machine %s. Press ^] three times within 1s to exit session.\n", name);
-	r = sd_event_new(&e);
+	r = event_loop_new(&e);
 	if (r >= 0)
 		r = console_new(e, master, CONSOLE_FORWARD_INPUT | CONSOLE_FORWARD_OUTPUT, on_escape, e, &console);
 	if (r >= 0)
-		r = sd_event_loop(e);
+		r = event_loop_run(e);
 	if (r < 0)
 		return log_error_errno(r, "Failed to relay the login session: %m");
 	if (!arg.quiet)
@@ -85,12 +89,12 @@ static int login_via_machined(const char *name) {
 }
 
 int verb_login(int argc, char *argv[]) {
-	_cleanup_(sd_event_unrefp) sd_event *e = NULL;
+	_cleanup_(event_loop_unrefp) EventLoop *e = NULL;
 	_cleanup_(console_freep) Console *console = NULL;
-	_cleanup_close_ int master = -EBADF;
+	_cleanup_close_ int master = -EBADF, pidfd = -EBADF;
 	MachineRecord rec = {};
+	bool exited = false;
 	char slave[64];
-	sigset_t chld;
 	pid_t pid;
 	int r, n;
 
@@ -111,35 +115,40 @@ int verb_login(int argc, char *argv[]) {
 		return log_error_errno(-errno, "Failed to allocate a pseudo-terminal in machine '%s': %m", argv[1]);
 	snprintf(slave, sizeof slave, "/dev/pts/%d", n);
 
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &chld, NULL);
 	pid = fork();
 	if (pid < 0)
 		return log_error_errno(-errno, "Failed to fork: %m");
-	if (pid == 0) {
-		sigprocmask(SIG_UNBLOCK, &chld, NULL);
+	if (pid == 0)
 		login_child(slave);
+	pidfd = pidfd_open_pid(pid);
+	if (pidfd < 0) {
+		(void) kill(pid, SIGKILL);
+		(void) waitpid(pid, NULL, 0);
+		return log_error_errno(pidfd, "Failed to watch the login process: %m");
 	}
 	if (!arg.quiet)
 		fprintf(stderr, "Connected to machine %s. Press ^] three times within 1s to exit session.\n",
 			argv[1]);
-	r = sd_event_new(&e);
+	r = event_loop_new(&e);
 	if (r >= 0)
-		r = sd_event_add_child(e, NULL, pid, WEXITED, on_child, NULL);
+		r = event_add_child_pidfd(e, NULL, pidfd, on_child, &exited);
 	if (r >= 0)
 		r = console_new(e, master, CONSOLE_FORWARD_INPUT | CONSOLE_FORWARD_OUTPUT, on_escape, e, &console);
 	if (r >= 0)
-		r = sd_event_loop(e);
+		r = event_loop_run(e);
 	if (r < 0) {
-		(void) kill(pid, SIGKILL);
+		(void) pidfd_send(pidfd, SIGKILL);
+		(void) waitpid(pid, NULL, 0);
 		return log_error_errno(r, "Failed to relay the login session: %m");
 	}
 	(void) console_drain(console);
 	console = console_free(console);
-	/* Left with ^]^]^]: the getty and its session end with the terminal. */
-	(void) kill(pid, SIGHUP);
-	(void) waitpid(pid, NULL, 0);
+	/* Left with ^]^]^]: the getty and its session end with the terminal. (An exited one was
+	 * reaped by the loop.) */
+	if (!exited) {
+		(void) pidfd_send(pidfd, SIGHUP);
+		(void) waitpid(pid, NULL, 0);
+	}
 	if (!arg.quiet)
 		fprintf(stderr, "\nConnection to machine %s terminated.\n", argv[1]);
 	return 0;

@@ -10,7 +10,6 @@
 
 #include "berthctl.h"
 #include "json-pretty.h"
-#include "libsystemd-dl.h"
 #include "log.h"
 #include "strv.h"
 
@@ -316,14 +315,6 @@ int main(int argc, char *argv[]) {
 	r = parse_argv(argc, argv, &args);
 	if (r <= 0)
 		return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
-	/* The console relay shared with the launcher calls libsystemd through pointers
-	 * (libsystemd-dl.h); berthctl links the library, so this only looks them up. */
-	r = dl_library_open(&dl_libsystemd, NULL, 0);
-	if (r < 0) {
-		log_error_errno(r, "Failed to look up libsystemd's functions: %m");
-		return EXIT_FAILURE;
-	}
-
 	r = arg.json_pretty ? dispatch_verb_pretty((int) strv_length(args), args) :
 			      dispatch_verb((int) strv_length(args), args);
 	strv_free(arg.property);

@@ -21,13 +21,13 @@
 #include <unistd.h>
 #include <linux/sched.h>
 
-#include <systemd/sd-event.h>
-
 #include "berthctl.h"
 #include "console.h"
+#include "event-loop.h"
 #include "fd-util.h"
 #include "log.h"
 #include "machine-lookup.h"
+#include "process-util.h"
 #include "strv.h"
 
 /* Looks user up in the machine's own /etc/passwd (we are in its mount namespace by now). NSS is
@@ -155,41 +155,43 @@ static int wait_child(pid_t pid) {
 }
 
 typedef struct Relay {
-	sd_event *event;
-	pid_t pid;
+	EventLoop *event;
+	int pidfd;
 	int status;
 } Relay;
 
-static int on_shell_exit(sd_event_source *s, const siginfo_t *si, void *userdata) {
+static int on_shell_exit(EventSource *s, const siginfo_t *si, void *userdata) {
 	Relay *relay = userdata;
 
 	relay->status = exit_status(si->si_code, si->si_status);
-	return sd_event_exit(relay->event, 0);
+	event_loop_exit(relay->event, 0);
+	return 0;
 }
 
 static void on_escape(void *userdata) {
 	Relay *relay = userdata;
 
 	/* ^]^]^]: the command loses its terminal, as when a terminal window is closed. */
-	(void) kill(relay->pid, SIGHUP);
-	(void) sd_event_exit(relay->event, 0);
+	(void) pidfd_send(relay->pidfd, SIGHUP);
+	event_loop_exit(relay->event, 0);
 }
 
 /* Relays the pty until the command exits (then its last output is drained) or ^]^]^]. */
 static int relay_until_exit(pid_t pid, int master) {
-	_cleanup_(sd_event_unrefp) sd_event *e = NULL;
+	_cleanup_(event_loop_unrefp) EventLoop *e = NULL;
 	_cleanup_(console_freep) Console *console = NULL;
-	Relay relay = { .pid = pid, .status = -1 };
+	_cleanup_close_ int pidfd = pidfd_open_pid(pid);
+	Relay relay = { .pidfd = pidfd, .status = -1 };
 	int r;
 
-	r = sd_event_new(&e);
+	r = pidfd < 0 ? pidfd : event_loop_new(&e);
 	relay.event = e;
 	if (r >= 0)
-		r = sd_event_add_child(e, NULL, pid, WEXITED, on_shell_exit, &relay);
+		r = event_add_child_pidfd(e, NULL, pidfd, on_shell_exit, &relay);
 	if (r >= 0)
 		r = console_new(e, master, CONSOLE_FORWARD_INPUT | CONSOLE_FORWARD_OUTPUT, on_escape, &relay, &console);
 	if (r >= 0)
-		r = sd_event_loop(e);
+		r = event_loop_run(e);
 	if (r < 0) {
 		(void) kill(pid, SIGKILL);
 		return log_error_errno(r, "Failed to relay the shell's terminal: %m");
@@ -232,7 +234,6 @@ int verb_shell(int argc, char *argv[]) {
 	MachineRecord rec = {};
 	bool tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
 	const char *name;
-	sigset_t chld;
 	int r;
 	pid_t pid;
 
@@ -251,9 +252,6 @@ int verb_shell(int argc, char *argv[]) {
 	/* The machine's /dev/ptmx by now: a pty of its devpts, which the command can open. */
 	if (tty && (r = console_open_pty(&master, &slave)) < 0)
 		return log_error_errno(r, "Failed to allocate a pseudo-terminal in machine '%s': %m", name);
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &chld, NULL);
 	fflush(stdout);
 	fflush(stderr);
 	pid = fork_into_cgroup(cgroup_fd);
@@ -264,7 +262,6 @@ int verb_shell(int argc, char *argv[]) {
 	if (pid < 0)
 		return log_error_errno(-errno, "Failed to fork: %m");
 	if (pid == 0) {
-		sigprocmask(SIG_UNBLOCK, &chld, NULL);
 		if (tty) {
 			int fd;
 			if (setsid() < 0 || (fd = open(slave, O_RDWR | O_CLOEXEC)) < 0 || ioctl(fd, TIOCSCTTY, 0) < 0 ||

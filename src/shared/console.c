@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "console.h"
-#include "libsystemd-dl.h"
 #include "log.h"
 
 #define CONSOLE_BUFFER_SIZE (64U * 1024U)
@@ -41,11 +40,11 @@ typedef struct Endpoint {
 	bool unpollable;   /* epoll refuses it (regular files, /dev/null): it never waits, so a defer
 	                    * source stands in for readiness */
 	bool done;         /* EOF or error: no longer used */
-	sd_event_source *source;
+	EventSource *source;
 } Endpoint;
 
 struct Console {
-	sd_event *event;
+	EventLoop *event;
 	ConsoleFlags flags;
 	void (*on_escape)(void *userdata);
 	void *userdata;
@@ -61,10 +60,10 @@ struct Console {
 	bool master_hup;
 	bool draining; /* in console_drain(): no more retries, the next EIO is final */
 	uint64_t hup_retry_usec;
-	sd_event_source *hup_timer;
+	EventSource *hup_timer;
 
 	int winsize_fd; /* the terminal whose size the pty follows, or -EBADF */
-	sd_event_source *winch_source;
+	EventSource *winch_source;
 	bool winch_blocked; /* by us, so console_free() unblocks it */
 
 	bool raw;
@@ -147,12 +146,12 @@ static void endpoint_want(Endpoint *ep, uint32_t events) {
 		return;
 	/* Turned off rather than asked for no events: epoll reports EPOLLHUP and EPOLLERR even then. */
 	if (events == 0) {
-		(void) sym_sd_event_source_set_enabled(ep->source, SD_EVENT_OFF);
+		(void) event_source_set_enabled(ep->source, EVENT_OFF);
 		return;
 	}
 	if (!ep->unpollable)
-		(void) sym_sd_event_source_set_io_events(ep->source, events);
-	(void) sym_sd_event_source_set_enabled(ep->source, SD_EVENT_ON);
+		(void) event_source_set_io_events(ep->source, events);
+	(void) event_source_set_enabled(ep->source, EVENT_ON);
 }
 
 /* Recomputes what each side waits for, after anything moved. */
@@ -172,7 +171,7 @@ static void console_update(Console *c) {
 
 static void endpoint_stop(Endpoint *ep) {
 	ep->done = true;
-	ep->source = sym_sd_event_source_disable_unref(ep->source);
+	ep->source = event_source_free(ep->source);
 }
 
 static void output_stop(Console *c, int error) {
@@ -182,7 +181,7 @@ static void output_stop(Console *c, int error) {
 	buffer_clear(&c->to_out);
 }
 
-static int on_hup_retry(_unused_ sd_event_source *s, _unused_ uint64_t usec, void *userdata) {
+static int on_hup_retry(_unused_ EventSource *s, _unused_ uint64_t usec, void *userdata) {
 	Console *c = userdata;
 
 	c->master_hup = false;
@@ -191,7 +190,7 @@ static int on_hup_retry(_unused_ sd_event_source *s, _unused_ uint64_t usec, voi
 }
 
 static void master_enter_hup(Console *c) {
-	uint64_t now;
+	uint64_t at;
 	int r;
 
 	if (c->draining) {
@@ -199,14 +198,13 @@ static void master_enter_hup(Console *c) {
 		return;
 	}
 	c->master_hup = true;
-	r = sym_sd_event_now(c->event, CLOCK_MONOTONIC, &now);
-	if (r >= 0 && !c->hup_timer)
-		r = sym_sd_event_add_time(c->event, &c->hup_timer, CLOCK_MONOTONIC, now + c->hup_retry_usec, 0,
-					  on_hup_retry, c);
-	else if (r >= 0)
-		r = sym_sd_event_source_set_time(c->hup_timer, now + c->hup_retry_usec);
+	at = event_loop_now(c->event) + c->hup_retry_usec;
+	if (!c->hup_timer)
+		r = event_add_time(c->event, &c->hup_timer, at, on_hup_retry, c);
+	else
+		r = event_source_set_time(c->hup_timer, at);
 	if (r >= 0)
-		r = sym_sd_event_source_set_enabled(c->hup_timer, SD_EVENT_ONESHOT);
+		r = event_source_set_enabled(c->hup_timer, EVENT_ONESHOT);
 	if (r < 0) {
 		/* Without the timer the console would stay deaf: better keep polling the hangup. */
 		log_warning_errno(r, "Failed to arm the console retry timer: %m");
@@ -271,7 +269,7 @@ static bool master_write(Console *c) {
 	return progress;
 }
 
-static int on_master(_unused_ sd_event_source *s, _unused_ int fd, uint32_t revents, void *userdata) {
+static int on_master(_unused_ EventSource *s, _unused_ int fd, uint32_t revents, void *userdata) {
 	Console *c = userdata;
 	bool progress = false;
 
@@ -288,9 +286,8 @@ static int on_master(_unused_ sd_event_source *s, _unused_ int fd, uint32_t reve
 
 /* Counts ^] in what was just typed; anything else in between starts the count again. */
 static void scan_escape(Console *c, const uint8_t *p, size_t n) {
-	uint64_t now = 0;
+	uint64_t now = event_loop_now(c->event);
 
-	(void) sym_sd_event_now(c->event, CLOCK_MONOTONIC, &now);
 	for (size_t i = 0; i < n; i++) {
 		if (p[i] != ESCAPE_BYTE) {
 			c->escape_count = 0;
@@ -348,7 +345,7 @@ static void output_write(Console *c) {
 	}
 }
 
-static int on_stdin(_unused_ sd_event_source *s, _unused_ int fd, _unused_ uint32_t revents,
+static int on_stdin(_unused_ EventSource *s, _unused_ int fd, _unused_ uint32_t revents,
 		    void *userdata) {
 	Console *c = userdata;
 
@@ -357,7 +354,7 @@ static int on_stdin(_unused_ sd_event_source *s, _unused_ int fd, _unused_ uint3
 	return 0;
 }
 
-static int on_stdout(_unused_ sd_event_source *s, _unused_ int fd, _unused_ uint32_t revents,
+static int on_stdout(_unused_ EventSource *s, _unused_ int fd, _unused_ uint32_t revents,
 		     void *userdata) {
 	Console *c = userdata;
 
@@ -366,11 +363,11 @@ static int on_stdout(_unused_ sd_event_source *s, _unused_ int fd, _unused_ uint
 	return 0;
 }
 
-static int on_stdin_defer(sd_event_source *s, void *userdata) {
+static int on_stdin_defer(EventSource *s, void *userdata) {
 	return on_stdin(s, -EBADF, EPOLLIN, userdata);
 }
 
-static int on_stdout_defer(sd_event_source *s, void *userdata) {
+static int on_stdout_defer(EventSource *s, void *userdata) {
 	return on_stdout(s, -EBADF, EPOLLOUT, userdata);
 }
 
@@ -423,7 +420,7 @@ static int endpoint_open_stdio(Endpoint *ep, int fd, int access_mode) {
 }
 
 static void endpoint_close(Endpoint *ep) {
-	ep->source = sym_sd_event_source_disable_unref(ep->source);
+	ep->source = event_source_free(ep->source);
 	if (ep->restore_flags >= 0)
 		(void) fcntl(ep->fd, F_SETFL, ep->restore_flags);
 	ep->restore_flags = -1;
@@ -432,14 +429,14 @@ static void endpoint_close(Endpoint *ep) {
 }
 
 static int console_add_endpoint(Console *c, Endpoint *ep, uint32_t events,
-				sd_event_io_handler_t on_io, sd_event_handler_t on_defer) {
+				event_io_handler_t on_io, event_handler_t on_defer) {
 	int r;
 
-	r = sym_sd_event_add_io(c->event, &ep->source, ep->fd, events, on_io, c);
+	r = event_add_io(c->event, &ep->source, ep->fd, events, on_io, c);
 	if (r == -EPERM) {
 		/* epoll takes no regular files and no /dev/null: they are always ready. */
 		ep->unpollable = true;
-		r = sym_sd_event_add_defer(c->event, &ep->source, on_defer, c);
+		r = event_add_defer(c->event, &ep->source, on_defer, c);
 	}
 	return r;
 }
@@ -502,7 +499,7 @@ int console_open_pty(int *ret_master_fd, char **ret_slave_path) {
 	return 0;
 }
 
-static int on_winch(_unused_ sd_event_source *s, _unused_ const struct signalfd_siginfo *si,
+static int on_winch(_unused_ EventSource *s, _unused_ const struct signalfd_siginfo *si,
 		    void *userdata) {
 	Console *c = userdata;
 	int r;
@@ -513,7 +510,7 @@ static int on_winch(_unused_ sd_event_source *s, _unused_ const struct signalfd_
 	return 0;
 }
 
-/* sd-event's signal sources need the signal blocked, or it would still be delivered normally. */
+/* A signal source needs the signal blocked, or it would still be delivered normally. */
 static int console_watch_winch(Console *c) {
 	sigset_t set, old;
 	int r;
@@ -526,7 +523,7 @@ static int console_watch_winch(Console *c) {
 	if (sigprocmask(SIG_BLOCK, &set, &old) < 0)
 		return -errno;
 	c->winch_blocked = sigismember(&old, SIGWINCH) != 1;
-	r = sym_sd_event_add_signal(c->event, &c->winch_source, SIGWINCH, on_winch, c);
+	r = event_add_signal(c->event, &c->winch_source, SIGWINCH, on_winch, c);
 	if (r < 0)
 		return r;
 	/* The size may have changed since the pty was made. */
@@ -591,7 +588,7 @@ static int console_add_stdio(Console *c) {
 	return 0;
 }
 
-int console_new(sd_event *e, int master_fd, ConsoleFlags flags, void (*on_escape)(void *userdata),
+int console_new(EventLoop *e, int master_fd, ConsoleFlags flags, void (*on_escape)(void *userdata),
 		void *userdata, Console **ret) {
 	_cleanup_(console_freep) Console *c = NULL;
 	int r;
@@ -602,7 +599,7 @@ int console_new(sd_event *e, int master_fd, ConsoleFlags flags, void (*on_escape
 	c = calloc(1, sizeof *c);
 	if (!c)
 		return -ENOMEM;
-	c->event = sym_sd_event_ref(e);
+	c->event = event_loop_ref(e);
 	c->flags = flags;
 	c->on_escape = on_escape;
 	c->userdata = userdata;
@@ -614,7 +611,7 @@ int console_new(sd_event *e, int master_fd, ConsoleFlags flags, void (*on_escape
 	r = console_ignore_sigpipe(c);
 	if (r < 0)
 		return r;
-	r = sym_sd_event_add_io(e, &c->master.source, master_fd, EPOLLIN, on_master, c);
+	r = event_add_io(e, &c->master.source, master_fd, EPOLLIN, on_master, c);
 	if (r < 0)
 		return r;
 	r = console_add_stdio(c);
@@ -667,7 +664,7 @@ int console_drain(Console *c) {
 		return 0;
 	c->draining = true;
 	c->master_hup = false;
-	c->hup_timer = sym_sd_event_source_disable_unref(c->hup_timer);
+	c->hup_timer = event_source_free(c->hup_timer);
 	deadline = now_usec() + DRAIN_MAX_USEC;
 
 	for (;;) {
@@ -701,7 +698,7 @@ Console *console_free(Console *c) {
 	if (c->raw && tcsetattr(STDIN_FILENO, TCSANOW, &c->saved_termios) < 0)
 		log_warning_errno(errno, "Failed to restore the terminal settings: %m");
 
-	c->winch_source = sym_sd_event_source_disable_unref(c->winch_source);
+	c->winch_source = event_source_free(c->winch_source);
 	if (c->winch_blocked) {
 		sigset_t set;
 		sigemptyset(&set);
@@ -711,11 +708,11 @@ Console *console_free(Console *c) {
 	if (c->sigpipe_ignored)
 		(void) sigaction(SIGPIPE, &c->saved_sigpipe, NULL);
 
-	c->hup_timer = sym_sd_event_source_disable_unref(c->hup_timer);
-	c->master.source = sym_sd_event_source_disable_unref(c->master.source);
+	c->hup_timer = event_source_free(c->hup_timer);
+	c->master.source = event_source_free(c->master.source);
 	endpoint_close(&c->in);
 	endpoint_close(&c->out);
-	sym_sd_event_unref(c->event);
+	event_loop_unref(c->event);
 	free(c);
 	return NULL;
 }

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include <systemd/sd-event.h>
+#include "event-loop.h"
 
 #include "macro.h"
 
-/* A relay between a pseudo-terminal's master and our own stdin/stdout on an sd-event loop: berth's
+/* A relay between a pseudo-terminal's master and our own stdin/stdout on an event loop: berth's
  * container console (the slave is the container's /dev/console), and berthctl's login and shell
  * (the slave is a pty of the machine). */
 
@@ -40,7 +40,7 @@ typedef struct Console Console;
  * forwarding output; the pty is still read so the container never blocks. Three ^] (0x1d) typed
  * within one second, with nothing else in between, call on_escape(userdata); the bytes are
  * forwarded like any other. */
-int console_new(sd_event *e, int master_fd, ConsoleFlags flags, void (*on_escape)(void *userdata),
+int console_new(EventLoop *e, int master_fd, ConsoleFlags flags, void (*on_escape)(void *userdata),
 		void *userdata, Console **ret);
 
 /* After the container's init exited, outside the event loop: reads what the pty still holds, until

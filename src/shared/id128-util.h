@@ -4,8 +4,8 @@
 #include <systemd/sd-id128.h>
 
 /* 128-bit ids (machine ids, UUIDs) in sd-id128's type and text forms, made and read without
- * libsystemd: the launcher needs them before its container runs, and opens libsystemd only for
- * its supervisor (libsystemd-dl.h). sd_id128_is_null() and sd_id128_equal() are inline in
+ * libsystemd: the launcher needs them before its container runs, and opens libsystemd only to talk
+ * to systemd (src/berth/libsystemd-dl.h). sd_id128_is_null() and sd_id128_equal() are inline in
  * sd-id128.h and need no library. */
 
 /* A random version 4 UUID (RFC 9562), as sd_id128_randomize() makes. */
