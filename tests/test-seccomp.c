@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "caps.h"
 #include "fileio.h"
@@ -270,6 +271,56 @@ static int test_cache_files(void) {
 	/* A directory others may write is not trusted. */
 	ASSERT_SYS(chmod(dir, 0777));
 	ASSERT_ERR(seccomp_cache_open_dir(dir, geteuid(), &other), -EPERM);
+	return 0;
+}
+
+/* Makes a file in dir_fd with its modification time seconds_ago in the past. */
+static int touch_aged(int dir_fd, const char *name, time_t seconds_ago) {
+	struct timespec times[2];
+	int fd = openat(dir_fd, name, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	clock_gettime(CLOCK_REALTIME, &times[0]);
+	times[0].tv_sec -= seconds_ago;
+	times[1] = times[0];
+	return utimensat(dir_fd, name, times, 0) < 0 ? -errno : 0;
+}
+
+/* The newest programs stay, the oldest go; stale temporary files go, a writer's current one and the
+ * libseccomp record stay. */
+static int test_cache_prune(void) {
+	_cleanup_tmpdir_ char *tmp = tests_mkdtemp();
+	_cleanup_close_ int fd = -EBADF;
+	char name[SECCOMP_CACHE_NAME_SIZE], spec[16];
+
+	ASSERT_NOT_NULL(tmp);
+	ASSERT_SYS(fd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	for (int i = 0; i < 10; i++) {
+		snprintf(spec, sizeof spec, "spec %d", i);
+		seccomp_cache_name(spec, name);
+		/* Spec 0 is the oldest. */
+		ASSERT_OK(touch_aged(fd, name, 1000 - i));
+	}
+	ASSERT_OK(touch_aged(fd, ".stale.bpf.123", 120));
+	ASSERT_OK(touch_aged(fd, ".fresh.bpf.124", 0));
+	ASSERT_OK(touch_aged(fd, SECCOMP_CACHE_LIBRARY, 5000));
+
+	ASSERT_OK(seccomp_cache_prune(fd, 4));
+	ASSERT_EQ_INT(count_entries(tmp), 4 + 2);
+	for (int i = 0; i < 10; i++) {
+		snprintf(spec, sizeof spec, "spec %d", i);
+		seccomp_cache_name(spec, name);
+		ASSERT_EQ_INT(faccessat(fd, name, F_OK, 0) == 0, i >= 6);
+	}
+	ASSERT_ERR(faccessat(fd, ".stale.bpf.123", F_OK, 0) < 0 ? -errno : 0, -ENOENT);
+	ASSERT_SYS(faccessat(fd, ".fresh.bpf.124", F_OK, 0));
+	ASSERT_SYS(faccessat(fd, SECCOMP_CACHE_LIBRARY, F_OK, 0));
+
+	/* Within the limit, nothing more goes. */
+	ASSERT_OK(seccomp_cache_prune(fd, 4));
+	ASSERT_EQ_INT(count_entries(tmp), 4 + 2);
 	return 0;
 }
 
@@ -673,5 +724,6 @@ static int test_filter(void) {
 }
 
 TESTS_MAIN(TEST_ENTRY(sha256), TEST_ENTRY(groups), TEST_ENTRY(policy), TEST_ENTRY(spec),
-	   TEST_ENTRY(cache_check), TEST_ENTRY(cache_files), TEST_ENTRY(cache_library), TEST_ENTRY(program_build),
+	   TEST_ENTRY(cache_check), TEST_ENTRY(cache_files), TEST_ENTRY(cache_prune), TEST_ENTRY(cache_library),
+	   TEST_ENTRY(program_build),
 	   TEST_ENTRY(filter))

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "macro.h"
@@ -151,6 +154,97 @@ static int write_file_atomic(int dir_fd, const char *name, const void *data, siz
 
 int seccomp_cache_write(int dir_fd, const char *name, const struct sock_filter *insns, size_t n) {
 	return write_file_atomic(dir_fd, name, insns, n * sizeof(struct sock_filter));
+}
+
+typedef struct CacheEntry {
+	char *name;
+	struct timespec mtime;
+} CacheEntry;
+
+static int entry_compare_mtime(const void *a, const void *b) {
+	const CacheEntry *x = a, *y = b;
+
+	if (x->mtime.tv_sec != y->mtime.tv_sec)
+		return x->mtime.tv_sec < y->mtime.tv_sec ? -1 : 1;
+	if (x->mtime.tv_nsec != y->mtime.tv_nsec)
+		return x->mtime.tv_nsec < y->mtime.tv_nsec ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static bool is_program_name(const char *name) {
+	size_t n = strlen(name);
+	return name[0] != '.' && n > 4 && streq(name + n - 4, ".bpf");
+}
+
+/* ".<program name>.<PID>", see write_file_atomic(). */
+static bool is_temporary_name(const char *name) {
+	return name[0] == '.' && strstr(name, ".bpf.");
+}
+
+/* The programs' names with their modification times; stale temporary files are removed on the way. */
+static int cache_list(int dir_fd, CacheEntry **ret, size_t *ret_n) {
+	_cleanup_close_ int fd = fcntl(dir_fd, F_DUPFD_CLOEXEC, 3);
+	CacheEntry *entries = NULL;
+	size_t n = 0, allocated = 0;
+	struct timespec now;
+	struct dirent *de;
+	DIR *d;
+
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d)
+		return -errno;
+	TAKE_FD(fd);
+	rewinddir(d);
+	clock_gettime(CLOCK_REALTIME, &now);
+	while ((de = readdir(d))) {
+		struct stat st;
+
+		if ((!is_program_name(de->d_name) && !is_temporary_name(de->d_name)) ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (is_temporary_name(de->d_name)) {
+			if (st.st_mtim.tv_sec + 60 < now.tv_sec)
+				(void) unlinkat(dirfd(d), de->d_name, 0);
+			continue;
+		}
+		if (n == allocated) {
+			size_t a = allocated ? allocated * 2 : 64;
+			CacheEntry *p = realloc(entries, a * sizeof *p);
+			if (!p)
+				break;
+			entries = p;
+			allocated = a;
+		}
+		entries[n].name = strdup(de->d_name);
+		if (!entries[n].name)
+			break;
+		entries[n++].mtime = st.st_mtim;
+	}
+	closedir(d);
+	*ret = entries;
+	*ret_n = n;
+	return 0;
+}
+
+int seccomp_cache_prune(int dir_fd, size_t keep) {
+	CacheEntry *entries = NULL;
+	size_t n = 0;
+	int r = cache_list(dir_fd, &entries, &n);
+
+	if (r < 0)
+		return r;
+	if (n > keep) {
+		qsort(entries, n, sizeof *entries, entry_compare_mtime);
+		for (size_t i = 0; i < n - keep; i++)
+			if (unlinkat(dir_fd, entries[i].name, 0) < 0 && errno != ENOENT && r == 0)
+				r = -errno;
+	}
+	for (size_t i = 0; i < n; i++)
+		free(entries[i].name);
+	free(entries);
+	return r;
 }
 
 int seccomp_cache_read_library(int dir_fd, uid_t owner, char **ret_path) {

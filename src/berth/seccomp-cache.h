@@ -35,6 +35,13 @@ int seccomp_cache_read(int dir_fd, const char *name, uid_t owner, struct sock_fi
 /* Stores a program as name, mode 0600, atomically: readers see the old file or the whole new one. */
 int seccomp_cache_write(int dir_fd, const char *name, const struct sock_filter *insns, size_t n);
 
+/* Each filter specification, and each build of berth or libseccomp, adds files: the cache keeps the
+ * newest SECCOMP_CACHE_KEEP names of programs (a program has two or more: by its specification and
+ * by the inputs it was made from) and removes older ones, and the temporary files of writers killed more than a minute
+ * ago. A program removed while still in use is compiled again by the next start that needs it. */
+#define SECCOMP_CACHE_KEEP 128
+int seccomp_cache_prune(int dir_fd, size_t keep);
+
 /* The programs depend on the libseccomp that compiled them, but a start that finds them cached
  * should not have to load libseccomp to learn which one is installed. So the cache records the
  * file the dynamic loader found libseccomp in when it last compiled (an absolute path), and a

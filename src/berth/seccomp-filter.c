@@ -666,6 +666,9 @@ static int get_program(const FilterBuild *b, size_t program, SeccompProgram *ret
 	else
 		log_debug("Compiled the system call filter into '%s/%s' (%zu instructions)", b->cache_dir, name,
 			  ret->n_insns);
+	r = seccomp_cache_prune(b->cache_fd, SECCOMP_CACHE_KEEP);
+	if (r < 0)
+		log_warning_errno(r, "Failed to remove old system call filters from '%s', ignoring: %m", b->cache_dir);
 	return 0;
 }
 
