@@ -13,8 +13,9 @@
 /* The longest datagram read from it; longer ones are dropped. */
 #define NOTIFY_MESSAGE_MAX 4096
 
-/* berth's own service manager listens when it set $NOTIFY_SOCKET (berth@.service is Type=notify):
- * libsystemd's sd_notify() speaks to it, so libsystemd is opened for that, and only then. */
+/* berth's own service manager listens when it set $NOTIFY_SOCKET (berth@.service is Type=notify),
+ * and libsystemd's sd_notify() speaks to it: this opens libsystemd then, and only then (and says
+ * so when it cannot). */
 int notify_manager_prepare(void);
 /* Tells berth's service manager, if one listens, e.g. "READY=1". */
 void notify_manager(const char *state);
