@@ -219,32 +219,32 @@ int event_add_child_pidfd(EventLoop *e, EventSource **ret, int pidfd, event_chil
 						   .handler.child = handler });
 }
 
-int event_source_set_enabled(EventSource *s, EventEnabled enabled) {
-	EventEnabled old;
+/* The new state, or the old one still when epoll refuses the new. */
+static int source_change(EventSource *s, EventEnabled enabled, uint32_t events) {
+	EventEnabled old_enabled = s->enabled;
+	uint32_t old_events = s->events;
 	int r;
 
-	if (!s || s->dead)
-		return -EINVAL;
-	old = s->enabled;
 	s->enabled = enabled;
+	s->events = events;
 	r = source_sync_epoll(s);
-	if (r < 0)
-		s->enabled = old;
+	if (r < 0) {
+		s->enabled = old_enabled;
+		s->events = old_events;
+	}
 	return r;
 }
 
-int event_source_set_io_events(EventSource *s, uint32_t events) {
-	uint32_t old;
-	int r;
+int event_source_set_enabled(EventSource *s, EventEnabled enabled) {
+	if (!s || s->dead)
+		return -EINVAL;
+	return source_change(s, enabled, s->events);
+}
 
+int event_source_set_io_events(EventSource *s, uint32_t events) {
 	if (!s || s->dead || s->type != SOURCE_IO)
 		return -EINVAL;
-	old = s->events;
-	s->events = events;
-	r = source_sync_epoll(s);
-	if (r < 0)
-		s->events = old;
-	return r;
+	return source_change(s, s->enabled, events);
 }
 
 int event_source_set_time(EventSource *s, uint64_t usec) {
