@@ -12,6 +12,7 @@
 #include "cgroup.h"
 #include "fileio.h"
 #include "log.h"
+#include "time-util.h"
 #include "unit-name.h"
 
 static int mkdir_exist_ok(const char *path) {
@@ -295,21 +296,15 @@ static int cgroup_remove_tree(const char *path, bool remove_top) {
 	return 0;
 }
 
-static unsigned long long now_usec(void) {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long) ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
-}
-
 int cgroup_kill_and_remove(const char *path, unsigned long long timeout_usec, bool remove_top) {
-	unsigned long long deadline = now_usec() + timeout_usec;
+	uint64_t deadline = now_usec(CLOCK_MONOTONIC) + timeout_usec;
 
 	if (access(path, F_OK) < 0)
 		return errno == ENOENT ? 0 : -errno;
 	cgroup_kill(path);
 	/* Killed processes leave the cgroup only once the kernel has torn them down. */
 	while (cgroup_is_populated(path)) {
-		if (now_usec() >= deadline)
+		if (now_usec(CLOCK_MONOTONIC) >= deadline)
 			return -ETIMEDOUT;
 		usleep(2000);
 		cgroup_kill(path);

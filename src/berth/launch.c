@@ -41,6 +41,7 @@
 #include "socket-util.h"
 #include "strv.h"
 #include "supervisor.h"
+#include "time-util.h"
 #include "tree.h"
 #include "userns.h"
 
@@ -114,12 +115,6 @@ static ConsoleMode console_mode_pick(ConsoleMode m) {
 	if (m < 0)
 		return tty ? CONSOLE_INTERACTIVE : CONSOLE_READ_ONLY;
 	return m;
-}
-
-static uint64_t now_realtime_usec(void) {
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t) ts.tv_sec * 1000000U + (uint64_t) ts.tv_nsec / 1000U;
 }
 
 /* The host-side preparation that needs nothing of the kernel's but files: tree, lock, ids. */
@@ -225,7 +220,7 @@ static int begin_machine(Launch *l) {
 		.root = s->directory,
 		.id = l->uuid,
 		.supervisor = getpid(),
-		.start_usec = now_realtime_usec(),
+		.start_usec = now_usec(CLOCK_REALTIME),
 	};
 	(void) process_start_time(getpid(), &l->record.supervisor_start);
 	r = machine_record_create(MACHINE_RECORD_DIR, &l->record, &holder);

@@ -4,7 +4,6 @@
 #include <stddef.h>
 
 #include "event-loop.h"
-
 #include "macro.h"
 #include "nft-util.h"
 #include "settings.h"

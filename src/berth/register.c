@@ -10,6 +10,7 @@
 #include "libsystemd-dl.h"
 #include "log.h"
 #include "register.h"
+#include "time-util.h"
 #include "unit-name.h"
 #include "unit-property.h"
 
@@ -194,15 +195,9 @@ static int on_job_removed(sd_bus_message *msg, void *userdata, sd_bus_error *ret
 	return 0;
 }
 
-static uint64_t now_usec(void) {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t) ts.tv_sec * 1000000U + (uint64_t) ts.tv_nsec / 1000U;
-}
-
 /* Processes the bus until systemd says how job w->path ended. */
 static int wait_for_job(sd_bus *bus, JobWait *w) {
-	uint64_t deadline = now_usec() + SCOPE_JOB_TIMEOUT_USEC;
+	uint64_t deadline = now_usec(CLOCK_MONOTONIC) + SCOPE_JOB_TIMEOUT_USEC;
 
 	while (!w->result) {
 		int r = sym_sd_bus_process(bus, NULL);
@@ -210,9 +205,9 @@ static int wait_for_job(sd_bus *bus, JobWait *w) {
 			return r;
 		if (r > 0)
 			continue;
-		if (now_usec() >= deadline)
+		if (now_usec(CLOCK_MONOTONIC) >= deadline)
 			return -ETIMEDOUT;
-		r = sym_sd_bus_wait(bus, deadline - now_usec());
+		r = sym_sd_bus_wait(bus, deadline - now_usec(CLOCK_MONOTONIC));
 		if (r < 0)
 			return r;
 	}

@@ -10,19 +10,12 @@
 #include "format-util.h"
 #include "macro.h"
 #include "progress.h"
+#include "time-util.h"
 
-#define USEC_PER_SEC UINT64_C(1000000)
 #define PROGRESS_INTERVAL_USEC (USEC_PER_SEC / 10)
 
 /* Erases from the cursor to the end of the line. */
 #define ANSI_ERASE_TO_END_OF_LINE "\033[K"
-
-static uint64_t now_usec(void) {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
-}
 
 bool progress_wanted(void) {
 	return !arg.quiet && isatty(STDERR_FILENO);
@@ -32,7 +25,7 @@ void progress_begin(Progress *p, uint64_t total, const char *format, ...) {
 	struct winsize ws = {};
 	va_list ap;
 
-	*p = (Progress) { .shown = progress_wanted(), .total = total, .start_usec = now_usec() };
+	*p = (Progress) { .shown = progress_wanted(), .total = total, .start_usec = now_usec(CLOCK_MONOTONIC) };
 	va_start(ap, format);
 	vsnprintf(p->what, sizeof p->what, format, ap);
 	va_end(ap);
@@ -74,7 +67,7 @@ void progress_update(Progress *p, uint64_t done) {
 	p->done = done;
 	if (!p->shown)
 		return;
-	now = now_usec();
+	now = now_usec(CLOCK_MONOTONIC);
 	if (p->drawn_usec == 0 || now - p->drawn_usec >= PROGRESS_INTERVAL_USEC)
 		draw(p, now);
 }
@@ -86,7 +79,7 @@ void progress_finish(Progress *p) {
 	if (p->total > 0)
 		p->done = p->total;
 	if (p->drawn_done != p->done)
-		draw(p, now_usec());
+		draw(p, now_usec(CLOCK_MONOTONIC));
 	progress_clear(p);
 }
 

@@ -15,6 +15,7 @@
 
 #include "console.h"
 #include "log.h"
+#include "time-util.h"
 
 #define CONSOLE_BUFFER_SIZE (64U * 1024U)
 #define ESCAPE_BYTE 0x1d /* ^] */
@@ -649,13 +650,6 @@ static int drain_output(Console *c) {
 	return 0;
 }
 
-static uint64_t now_usec(void) {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t) ts.tv_sec * 1000000U + (uint64_t) ts.tv_nsec / 1000U;
-}
-
 int console_drain(Console *c) {
 	uint64_t deadline;
 	int r;
@@ -665,7 +659,7 @@ int console_drain(Console *c) {
 	c->draining = true;
 	c->master_hup = false;
 	c->hup_timer = event_source_free(c->hup_timer);
-	deadline = now_usec() + DRAIN_MAX_USEC;
+	deadline = now_usec(CLOCK_MONOTONIC) + DRAIN_MAX_USEC;
 
 	for (;;) {
 		struct pollfd p = { .fd = c->master.fd, .events = POLLIN };
@@ -674,7 +668,7 @@ int console_drain(Console *c) {
 		r = drain_output(c);
 		if (r < 0)
 			return r;
-		now = now_usec();
+		now = now_usec(CLOCK_MONOTONIC);
 		if (c->master.done || now >= deadline)
 			break;
 		r = poll(&p, 1, (int) MIN((uint64_t) DRAIN_IDLE_MSEC, (deadline - now + 999) / 1000));

@@ -2,7 +2,6 @@
 #pragma once
 
 #include "event-loop.h"
-
 #include "macro.h"
 
 /* A relay between a pseudo-terminal's master and our own stdin/stdout on an event loop: berth's

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "event-loop.h"
+#include "time-util.h"
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
@@ -58,13 +59,6 @@ struct EventLoop {
 	uint64_t now_usec; /* at the last wakeup, 0 before the first */
 };
 
-static uint64_t monotonic_usec(void) {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t) ts.tv_sec * 1000000U + (uint64_t) ts.tv_nsec / 1000U;
-}
-
 int event_loop_new(EventLoop **ret) {
 	EventLoop *e = calloc(1, sizeof *e);
 
@@ -106,7 +100,7 @@ void event_loop_exit(EventLoop *e, int code) {
 }
 
 uint64_t event_loop_now(EventLoop *e) {
-	return e->now_usec ? e->now_usec : monotonic_usec();
+	return e->now_usec ? e->now_usec : now_usec(CLOCK_MONOTONIC);
 }
 
 static bool source_uses_epoll(const EventSource *s) {
@@ -368,7 +362,7 @@ static int wait_timeout_msec(EventLoop *e) {
 	}
 	if (next == UINT64_MAX)
 		return -1;
-	now = monotonic_usec();
+	now = now_usec(CLOCK_MONOTONIC);
 	if (next <= now)
 		return 0;
 	/* Rounded up: waking before the deadline would only mean another wait. */
@@ -398,7 +392,7 @@ static int event_loop_iterate(EventLoop *e) {
 	n = epoll_wait(e->epoll_fd, events, EPOLL_BATCH, wait_timeout_msec(e));
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
-	e->now_usec = monotonic_usec();
+	e->now_usec = now_usec(CLOCK_MONOTONIC);
 	e->iteration++;
 
 	e->dispatching = true;

@@ -14,6 +14,7 @@
 #include "parse-util.h"
 #include "strv.h"
 #include "syscall-groups.h"
+#include "time-util.h"
 
 #define WHITESPACE " \t\n\r"
 #define CPU_MAX 8192 /* the largest CONFIG_NR_CPUS any architecture allows */
@@ -376,7 +377,6 @@ static int parse_with_units(const char *s, const Unit *units, uint64_t default_f
 	return 0;
 }
 
-#define USEC_PER_SEC UINT64_C(1000000)
 static const Unit time_units[] = {
 	{ "seconds", USEC_PER_SEC }, { "second", USEC_PER_SEC }, { "sec", USEC_PER_SEC },
 	{ "s", USEC_PER_SEC },       { "minutes", 60 * USEC_PER_SEC }, { "minute", 60 * USEC_PER_SEC },
